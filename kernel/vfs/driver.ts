@@ -66,10 +66,11 @@ export interface FileSystem {
 
   /**
    * Looks up `name` in directory `dir`. `".."` returns the physical parent; the
-   * root's parent is the root itself. Throws ENOENT if absent, ENOTDIR if `dir`
-   * is not a directory.
+   * root's parent is the root itself. Returns null if absent (throwing ENOENT
+   * is accepted too, but an exception per missing name is slow: creating a file
+   * always looks its name up first). Throws ENOTDIR if `dir` is not a directory.
    */
-  lookup(dir: VNode, name: string): Maybe<VNode>;
+  lookup(dir: VNode, name: string): Maybe<VNode | null>;
   /** The node's metadata (`dev` is filled in by the kernel). */
   stat(node: VNode): Maybe<Stat>;
   /** Changes metadata. `size` truncates or extends a regular file (EISDIR on a directory). */

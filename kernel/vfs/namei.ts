@@ -113,14 +113,16 @@ export function* walk(ctx: WalkContext, start: Location, path: string, options: 
     }
 
     if (cur.node.type !== FileType.Directory) throw new KernelError("ENOTDIR");
-    let child: VNode;
+    let child: VNode | null;
     try {
-      child = (yield cur.mount.fs.lookup(cur.node, name)) as VNode;
+      child = (yield cur.mount.fs.lookup(cur.node, name)) as VNode | null;
     } catch (error) {
-      if (final && error instanceof KernelError && error.code === "ENOENT") {
-        return { dir: cur, name, target: null, trailingSlash };
-      }
-      throw error;
+      if (!(error instanceof KernelError && error.code === "ENOENT")) throw error;
+      child = null;
+    }
+    if (child === null) {
+      if (final) return { dir: cur, name, target: null, trailingSlash };
+      throw new KernelError("ENOENT");
     }
     let next: Location = ctx.mounts.crossDown({ mount: cur.mount, node: child });
 
@@ -165,6 +167,7 @@ export function* parentOf(ctx: WalkContext, loc: Location): Op<Location> {
     if (sameLocation(cur, ctx.root)) return cur;
   }
   // A covered directory's parent is the covered parent (as Linux), so no crossDown here.
-  const parent = (yield cur.mount.fs.lookup(cur.node, "..")) as VNode;
+  const parent = (yield cur.mount.fs.lookup(cur.node, "..")) as VNode | null;
+  if (parent === null) throw new KernelError("ENOENT");
   return { mount: cur.mount, node: parent };
 }
