@@ -5,19 +5,19 @@
  * @module
  */
 
-import { ClockId, type Clock, RealClock, VirtualClock } from "./clock.ts";
+import { drive, type Op } from "./_maybe.ts";
+import { type Clock, ClockId, RealClock, VirtualClock } from "./clock.ts";
 import { KernelError } from "./errno.ts";
 import { OpenFile } from "./open_file.ts";
 import { Process, type ProcessOptions } from "./process.ts";
 import { CryptoRandom, type RandomSource, SeededRandom } from "./random.ts";
 import type { Stream } from "./stream.ts";
+import { close as closeFd } from "./syscalls/fd_ops.ts";
 import { O } from "./types.ts";
+import type { Maybe } from "./types.ts";
 import type { FileSystem } from "./vfs/driver.ts";
 import { type Mount, MountTable } from "./vfs/mount_table.ts";
 import { walk } from "./vfs/namei.ts";
-import { drive } from "./_maybe.ts";
-import { close as closeFd } from "./syscalls/fd_ops.ts";
-import type { Maybe } from "./types.ts";
 
 /** How to build a {@link Kernel}. */
 export interface KernelOptions {
@@ -56,18 +56,19 @@ export class Kernel {
   readonly mounts: MountTable;
   readonly clock: Clock;
   readonly random: RandomSource;
-  readonly processes = new Map<number, Process>();
+  readonly processes: Map<number, Process> = new Map();
   #nextPid = 1;
 
   constructor(options: KernelOptions) {
     if (!options || typeof options.root !== "object") throw new TypeError("Kernel needs a root filesystem");
     this.clock = options.clock ?? (options.deterministic ? new VirtualClock() : new RealClock());
-    this.random = options.random ?? (options.deterministic ? new SeededRandom(options.seed ?? 0) : new CryptoRandom());
+    this.random = options.random
+      ?? (options.deterministic ? new SeededRandom(options.seed ?? 0) : new CryptoRandom());
     this.mounts = new MountTable(options.root, { nowNs: () => this.clock.now(ClockId.Realtime) });
   }
 
   /** Creates a process with the given stdio (streams or open files to share). */
-  createProcess(options: ProcessOptions & StdioOptions & { parent?: Process } = {}): Process {
+  createProcess(options: ProcessOptions & StdioOptions & { parent?: Process; } = {}): Process {
     const pid = this.#nextPid++;
     const proc = new Process(this, pid, options.parent?.pid ?? 0, options);
     const stdio = [options.stdin, options.stdout, options.stderr];
@@ -99,26 +100,30 @@ export class Kernel {
 
   /** Mounts `fs` on the existing directory `path` (absolute, resolved from `/`). */
   mount(path: string, fs: FileSystem): Maybe<Mount> {
-    const self = this;
-    return drive((function* () {
-      const ctx = self.#rootContext();
-      const w = yield* walk(ctx, ctx.root, path, { follow: true });
-      if (!w.target) throw new KernelError("ENOENT", path);
-      return self.mounts.mount(w.target, fs);
-    })());
+    return drive(this.#mountOp(path, fs));
+  }
+
+  *#mountOp(path: string, fs: FileSystem): Op<Mount> {
+    const ctx = this.#rootContext();
+    const w = yield* walk(ctx, ctx.root, path, { follow: true });
+    if (!w.target) throw new KernelError("ENOENT", path);
+    return this.mounts.mount(w.target, fs);
   }
 
   /** Unmounts the filesystem mounted at `path`; EBUSY while in use. */
   unmount(path: string): Maybe<void> {
-    const self = this;
-    return drive((function* () {
-      const ctx = self.#rootContext();
-      const w = yield* walk(ctx, ctx.root, path, { follow: true });
-      if (!w.target) throw new KernelError("ENOENT", path);
-      const mount = w.target.mount;
-      if (mount.root.ino !== w.target.node.ino || !mount.mountpoint) throw new KernelError("EINVAL", "not a mount point");
-      self.mounts.unmount(mount);
-    })());
+    return drive(this.#unmountOp(path));
+  }
+
+  *#unmountOp(path: string): Op<void> {
+    const ctx = this.#rootContext();
+    const w = yield* walk(ctx, ctx.root, path, { follow: true });
+    if (!w.target) throw new KernelError("ENOENT", path);
+    const mount = w.target.mount;
+    if (mount.root.ino !== w.target.node.ino || !mount.mountpoint) {
+      throw new KernelError("EINVAL", "not a mount point");
+    }
+    this.mounts.unmount(mount);
   }
 
   #rootContext() {

@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { FileHandle } from "./vfs/driver.ts";
-import type { Location } from "./vfs/mount_table.ts";
 import type { Stream } from "./stream.ts";
 import { O } from "./types.ts";
+import type { FileHandle } from "./vfs/driver.ts";
+import type { Location } from "./vfs/mount_table.ts";
 
 /** The status flags an fd may change after open (`fcntl F_SETFL`). */
 export const SETTABLE_STATUS_FLAGS = O.APPEND | O.NONBLOCK | O.DSYNC | O.SYNC;

@@ -153,7 +153,9 @@ class PipeWriteEnd implements Stream {
  * ```
  */
 export function createPipe(capacity = PIPE_CAPACITY): [Stream, Stream] {
-  if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError("pipe capacity must be a positive integer");
+  if (!Number.isInteger(capacity) || capacity <= 0) {
+    throw new RangeError("pipe capacity must be a positive integer");
+  }
   const buf = new PipeBuffer(capacity);
   return [new PipeReadEnd(buf), new PipeWriteEnd(buf)];
 }

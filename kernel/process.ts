@@ -51,7 +51,12 @@ export class Process implements WalkContext {
   #root: Location;
   readonly #exitWaiters: Array<(code: number) => void> = [];
 
-  constructor(readonly kernel: Kernel, readonly pid: number, readonly ppid: number, options: ProcessOptions = {}) {
+  constructor(
+    readonly kernel: Kernel,
+    readonly pid: number,
+    readonly ppid: number,
+    options: ProcessOptions = {},
+  ) {
     this.fds = new FdTable(options.maxFds);
     this.args = options.args ?? [];
     this.env = options.env ?? {};

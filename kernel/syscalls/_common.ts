@@ -76,5 +76,5 @@ export function vfsFile(proc: Process, fd: number, streamErr: "ESPIPE" | "EINVAL
 } {
   const file = proc.fds.get(fd);
   if (!file.location) throw new KernelError(streamErr);
-  return file as OpenFile & { location: Location };
+  return file as OpenFile & { location: Location; };
 }

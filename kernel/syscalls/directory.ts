@@ -35,7 +35,8 @@ function* getdentsOp(proc: Process, fd: number, limit: number, cookie?: number):
     at = 2;
   }
   if (out.length < limit) {
-    const entries = (yield dir.mount.fs.readdir(dir.node, at - DOT_COOKIES, limit - out.length)) as DirEntry[];
+    const entries =
+      (yield dir.mount.fs.readdir(dir.node, at - DOT_COOKIES, limit - out.length)) as DirEntry[];
     for (const entry of entries) {
       out.push(rebase(proc, dir, entry));
     }
@@ -70,16 +71,19 @@ function rebase(proc: Process, dir: Location, entry: DirEntry): DirEntry {
  * console.assert(names[0] === "." && names[1] === "..");
  * ```
  */
-export const getdents: (proc: Process, fd: number, limit: number, cookie?: number) => Maybe<DirEntry[]> = syscall(
-  getdentsOp,
-);
+export const getdents: (proc: Process, fd: number, limit: number, cookie?: number) => Maybe<DirEntry[]> =
+  syscall(
+    getdentsOp,
+  );
 
 /** Changes the working directory. Errors: ENOENT, ENOTDIR, ELOOP. */
-export const chdir: (proc: Process, path: string) => Maybe<void> = syscall(function* (proc: Process, path: string) {
-  const w = yield* walk(proc, proc.cwd, path, { follow: true });
-  if (!w.target) throw new KernelError("ENOENT");
-  proc.setCwd(w.target);
-});
+export const chdir: (proc: Process, path: string) => Maybe<void> = syscall(
+  function*(proc: Process, path: string) {
+    const w = yield* walk(proc, proc.cwd, path, { follow: true });
+    if (!w.target) throw new KernelError("ENOENT");
+    proc.setCwd(w.target);
+  },
+);
 
 /** Changes the working directory to the directory open at `fd`. Errors: EBADF, ENOTDIR. */
 export function fchdir(proc: Process, fd: number): void {
@@ -93,7 +97,9 @@ function* nameIn(dir: Location, child: VNode): Op<string> {
   for (;;) {
     const batch = (yield dir.mount.fs.readdir(dir.node, cookie, 256)) as DirEntry[];
     if (batch.length === 0) throw new KernelError("ENOENT");
-    for (const entry of batch) if (entry.ino === child.ino && entry.type === FileType.Directory) return entry.name;
+    for (const entry of batch) {
+      if (entry.ino === child.ino && entry.type === FileType.Directory) return entry.name;
+    }
     cookie = batch[batch.length - 1].next;
   }
 }

@@ -58,10 +58,17 @@ export function fstat(proc: Process, fd: number): Maybe<Stat> {
  * const st = fstatat(proc, -100, "/", 0);
  * ```
  */
-export const fstatat: (proc: Process, dirfd: number, path: string, flags: number, options?: AtOptions) => Maybe<Stat> =
-  syscall(function* (proc: Process, dirfd: number, path: string, flags: number, options: AtOptions = {}) {
+export const fstatat: (
+  proc: Process,
+  dirfd: number,
+  path: string,
+  flags: number,
+  options?: AtOptions,
+) => Maybe<Stat> = syscall(
+  function*(proc: Process, dirfd: number, path: string, flags: number, options: AtOptions = {}) {
     return yield* statOf(yield* locate(proc, dirfd, path, flags, options));
-  });
+  },
+);
 
 function* setTimes(proc: Process, loc: Location, atimeNs: bigint, mtimeNs: bigint): Op<void> {
   const now = proc.kernel.clock.now(0);
@@ -90,7 +97,7 @@ export const utimensat: (
   flags: number,
   options?: AtOptions,
 ) => Maybe<void> = syscall(
-  function* (
+  function*(
     proc: Process,
     dirfd: number,
     path: string,
@@ -105,7 +112,7 @@ export const utimensat: (
 
 /** {@link utimensat} on an open fd. Errors: EBADF, EINVAL (streams). */
 export const futimens: (proc: Process, fd: number, atimeNs: bigint, mtimeNs: bigint) => Maybe<void> = syscall(
-  function* (proc: Process, fd: number, atimeNs: bigint, mtimeNs: bigint) {
+  function*(proc: Process, fd: number, atimeNs: bigint, mtimeNs: bigint) {
     const file = proc.fds.get(fd);
     if (!file.location) throw new KernelError("EINVAL");
     yield* setTimes(proc, file.location, atimeNs, mtimeNs);
@@ -113,11 +120,18 @@ export const futimens: (proc: Process, fd: number, atimeNs: bigint, mtimeNs: big
 );
 
 /** Sets permission bits of `path`. Errors: ENOENT, EROFS. */
-export const fchmodat: (proc: Process, dirfd: number, path: string, mode: number, flags: number) => Maybe<void> =
-  syscall(function* (proc: Process, dirfd: number, path: string, mode: number, flags: number) {
+export const fchmodat: (
+  proc: Process,
+  dirfd: number,
+  path: string,
+  mode: number,
+  flags: number,
+) => Maybe<void> = syscall(
+  function*(proc: Process, dirfd: number, path: string, mode: number, flags: number) {
     const loc = yield* locate(proc, dirfd, path, flags, {});
     yield loc.mount.fs.setattr(loc.node, { mode: mode & 0o7777 });
-  });
+  },
+);
 
 /** Sets permission bits of an open file. Errors: EBADF, EINVAL (streams). */
 export function fchmod(proc: Process, fd: number, mode: number): Maybe<void> {
@@ -135,7 +149,7 @@ export const fchownat: (
   gid: number,
   flags: number,
 ) => Maybe<void> = syscall(
-  function* (proc: Process, dirfd: number, path: string, uid: number, gid: number, flags: number) {
+  function*(proc: Process, dirfd: number, path: string, uid: number, gid: number, flags: number) {
     const loc = yield* locate(proc, dirfd, path, flags, {});
     yield loc.mount.fs.setattr(loc.node, owner(uid, gid));
   },

@@ -6,9 +6,9 @@
  * @module
  */
 
+export { chdir, fchdir, getcwd, getdents, pathOf } from "./directory.ts";
 export { close, dup, dup2, getfl, openStream, pipe, setfl } from "./fd_ops.ts";
 export { fsync, ftruncate, lseek, pread, pwrite, read, write } from "./file_io.ts";
-export { type FdAliasNode, openat, type OpenOptions } from "./open.ts";
 export {
   type AtOptions,
   fchmod,
@@ -22,5 +22,5 @@ export {
   utimensat,
 } from "./metadata.ts";
 export { linkat, mkdirat, type NameOptions, readlinkat, renameat, symlinkat, unlinkat } from "./names.ts";
-export { chdir, fchdir, getcwd, getdents, pathOf } from "./directory.ts";
+export { type FdAliasNode, openat, type OpenOptions } from "./open.ts";
 export { poll, POLL_NVAL, pollFd, type PollRequest, waitForChange } from "./poll.ts";

@@ -47,7 +47,11 @@ export function poll(proc: Process, requests: readonly PollRequest[]): number[] 
  * Resolves when any of the fds may have changed readiness, or after `timeoutNs`
  * (null: no timeout). Callers re-check with {@link poll}.
  */
-export function waitForChange(proc: Process, fds: readonly number[], timeoutNs: bigint | null): Promise<void> {
+export function waitForChange(
+  proc: Process,
+  fds: readonly number[],
+  timeoutNs: bigint | null,
+): Promise<void> {
   const waits: Promise<void>[] = [];
   for (const fd of fds) {
     const stream = proc.fds.peek(fd)?.stream;

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { MemoryFileSystem } from "../../fs/memory/mod.ts";
 import { bytes, errnoOf, setup, sync, text } from "../../tests/_support/kernel.ts";
+import type { Process } from "../process.ts";
 import { AT, FileType, O, SEEK, UTIME } from "../types.ts";
 import {
   chdir,
@@ -28,8 +30,6 @@ import {
   utimensat,
   write,
 } from "./mod.ts";
-import { MemoryFileSystem } from "../../fs/memory/mod.ts";
-import type { Process } from "../process.ts";
 
 const CWD = AT.FDCWD;
 
@@ -286,7 +286,10 @@ describe("mounts", () => {
     writeFile(proc, "/mnt/inside", "i");
     writeFile(proc, "/outside", "o");
     assert.equal(readFile(proc, "/mnt/../outside"), "o");
-    assert.notEqual(sync(fstatat(proc, CWD, "/mnt/inside", 0)).dev, sync(fstatat(proc, CWD, "/outside", 0)).dev);
+    assert.notEqual(
+      sync(fstatat(proc, CWD, "/mnt/inside", 0)).dev,
+      sync(fstatat(proc, CWD, "/outside", 0)).dev,
+    );
     assert.equal(errnoOf(() => renameat(proc, CWD, "/outside", CWD, "/mnt/o")), "EXDEV");
     assert.equal(errnoOf(() => linkat(proc, CWD, "/outside", CWD, "/mnt/o", 0)), "EXDEV");
     assert.equal(errnoOf(() => unlinkat(proc, CWD, "/mnt", AT.REMOVEDIR)), "EBUSY");

@@ -15,7 +15,7 @@ import type { FileSystem, MountContext, VNode } from "./driver.ts";
 /** A mounted filesystem. */
 export class Mount {
   /** Children mounted on directories of this mount, by the mount point's inode. */
-  readonly children = new Map<number, Mount>();
+  readonly children: Map<number, Mount> = new Map();
   /** Open files, working directories and roots that reference this mount. */
   refs = 0;
 

@@ -54,7 +54,9 @@ function byteLength(s: string): number {
 
 /** Splits a path into components, validating lengths. */
 function components(path: string): string[] {
-  if (path.length > LIMITS.PATH_MAX && byteLength(path) >= LIMITS.PATH_MAX) throw new KernelError("ENAMETOOLONG");
+  if (path.length > LIMITS.PATH_MAX && byteLength(path) >= LIMITS.PATH_MAX) {
+    throw new KernelError("ENAMETOOLONG");
+  }
   const parts: string[] = [];
   for (const part of path.split("/")) {
     if (part === "") continue;
@@ -124,7 +126,7 @@ export function* walk(ctx: WalkContext, start: Location, path: string, options: 
       if (final) return { dir: cur, name, target: null, trailingSlash };
       throw new KernelError("ENOENT");
     }
-    let next: Location = ctx.mounts.crossDown({ mount: cur.mount, node: child });
+    const next: Location = ctx.mounts.crossDown({ mount: cur.mount, node: child });
 
     if (next.node.type === FileType.Symlink && (!final || options.follow || trailingSlash)) {
       if (++symlinks > LIMITS.SYMLOOP_MAX) throw new KernelError("ELOOP");
