@@ -8,6 +8,7 @@
 import { drive, type Op } from "./_maybe.ts";
 import { type Clock, ClockId, RealClock, VirtualClock } from "./clock.ts";
 import { KernelError } from "./errno.ts";
+import { KernelFiles } from "./files.ts";
 import { OpenFile } from "./open_file.ts";
 import { Process, type ProcessOptions } from "./process.ts";
 import { CryptoRandom, type RandomSource, SeededRandom } from "./random.ts";
@@ -57,6 +58,8 @@ export class Kernel {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly processes: Map<number, Process> = new Map();
+  /** Path-based helpers to seed and read back files. */
+  readonly files: KernelFiles = new KernelFiles(this);
   #nextPid = 1;
 
   constructor(options: KernelOptions) {
