@@ -34,6 +34,12 @@ export interface Clock {
   sleepSync(ns: bigint): boolean;
 }
 
+/**
+ * Where monotonic time starts: one second, as if the kernel booted a second
+ * before it was created. Go's runtime throws "nanotime returning zero" on 0.
+ */
+export const MONOTONIC_BASE_NS = 1_000_000_000n;
+
 /** Whether `id` is one of the known clock ids. */
 export function isClockId(id: number): id is ClockId {
   return id === 0 || id === 1 || id === 2 || id === 3;
@@ -77,8 +83,9 @@ export class RealClock implements Clock {
       const whole = Math.floor(ms);
       return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
     }
-    // Monotonic and (approximated) CPU time: since this clock was created.
-    return BigInt(Math.round((p - this.#origin) * 1e6));
+    // Monotonic and (approximated) CPU time: since this clock was created,
+    // plus MONOTONIC_BASE_NS (guests such as Go's runtime refuse a zero clock).
+    return BigInt(Math.round((p - this.#origin) * 1e6)) + MONOTONIC_BASE_NS;
   }
 
   resolution(_id: ClockId): bigint {
@@ -103,8 +110,9 @@ export class RealClock implements Clock {
  * ```ts
  * import { ClockId, VirtualClock } from "./clock.ts";
  * const clock = new VirtualClock();
+ * const start = clock.now(ClockId.Monotonic);
  * await clock.sleep(5_000_000n);
- * console.assert(clock.now(ClockId.Monotonic) === 5_000_000n);
+ * console.assert(clock.now(ClockId.Monotonic) - start === 5_000_000n);
  * ```
  */
 export class VirtualClock implements Clock {
@@ -115,7 +123,7 @@ export class VirtualClock implements Clock {
   constructor(readonly startNs = 946_684_800_000_000_000n) {}
 
   now(id: ClockId): bigint {
-    return id === ClockId.Realtime ? this.startNs + this.#elapsed : this.#elapsed;
+    return id === ClockId.Realtime ? this.startNs + this.#elapsed : MONOTONIC_BASE_NS + this.#elapsed;
   }
 
   resolution(_id: ClockId): bigint {
