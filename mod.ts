@@ -10,29 +10,44 @@
  */
 
 import { DevFileSystem } from "./drivers/devfs.ts";
+import { MemoryFileSystem } from "./fs/memory/mod.ts";
 import { isPromise } from "./kernel/_maybe.ts";
 import { Kernel, type KernelOptions } from "./kernel/kernel.ts";
 import type { Stream } from "./kernel/stream.ts";
 import { mkdirat } from "./kernel/syscalls/mod.ts";
 import { AT } from "./kernel/types.ts";
 import type { FileSystem } from "./kernel/vfs/driver.ts";
-import { MemoryFileSystem } from "./fs/memory/mod.ts";
 
-export { Kernel, type KernelOptions, type StdioOptions } from "./kernel/kernel.ts";
-export { Process, type ProcessOptions } from "./kernel/process.ts";
-export { type ErrnoName, isKernelError, KernelError } from "./kernel/errno.ts";
+export { DevFileSystem } from "./drivers/devfs.ts";
+export { CopyOnWriteFileSystem, ReadOnlyFileSystem } from "./fs/overlay/mod.ts";
+export {
+  type ChildProgram,
+  type InputOption,
+  loadProgram,
+  type OutputOption,
+  type ProgramSource,
+  spawn,
+  type SpawnOptions,
+  UnsupportedProgramError,
+} from "./syscalls/spawn.ts";
+export { detectProgram, type ProgramInfo, type ProgramKind } from "./syscalls/program.ts";
+export { limitMemory } from "./syscalls/memory_limit.ts";
+export { instantiateWasi, listenTcp, runWasi, type WasiOptions, WasiReactor, type WasiResult } from "./syscalls/wasi/mod.ts";
+export { type GoProgram, type GoRunOptions, runGo, startGo } from "./syscalls/gojs/mod.ts";
+export { collector, nullStream, type Sink, sinkStream, type Source, sourceStream } from "./drivers/stdio.ts";
+export { HostFileSystem } from "./fs/host/mod.ts";
+export { MemoryFileSystem } from "./fs/memory/mod.ts";
 export { type Clock, ClockId, RealClock, VirtualClock } from "./kernel/clock.ts";
+export { type ErrnoName, isKernelError, KernelError } from "./kernel/errno.ts";
+export { Kernel, type KernelOptions, type StdioOptions } from "./kernel/kernel.ts";
+export { OpenFile } from "./kernel/open_file.ts";
+export { createPipe } from "./kernel/pipe.ts";
+export { Process, type ProcessOptions } from "./kernel/process.ts";
 export { CryptoRandom, type RandomSource, SeededRandom } from "./kernel/random.ts";
 export type { Stream } from "./kernel/stream.ts";
-export { createPipe } from "./kernel/pipe.ts";
-export { OpenFile } from "./kernel/open_file.ts";
+export * as sys from "./kernel/syscalls/mod.ts";
 export * from "./kernel/types.ts";
 export type { FileHandle, FileSystem, MountContext, VNode } from "./kernel/vfs/driver.ts";
-export * as sys from "./kernel/syscalls/mod.ts";
-export { MemoryFileSystem } from "./fs/memory/mod.ts";
-export { HostFileSystem } from "./fs/host/mod.ts";
-export { DevFileSystem } from "./drivers/devfs.ts";
-export { collector, nullStream, type Sink, sinkStream, type Source, sourceStream } from "./drivers/stdio.ts";
 
 /** Options for {@link createKernel}. */
 export interface CreateKernelOptions extends Partial<KernelOptions> {
@@ -64,9 +79,11 @@ export function createKernel(options: CreateKernelOptions = {}): Kernel {
     for (const dir of ["/tmp", ...(options.dev === false ? [] : ["/dev"])]) {
       try {
         const r = mkdirat(init, AT.FDCWD, dir, dir === "/tmp" ? 0o1777 : 0o755);
-        if (isPromise(r)) throw new TypeError("createKernel needs a synchronous root; use Kernel and mount yourself");
+        if (isPromise(r)) {
+          throw new TypeError("createKernel needs a synchronous root; use Kernel and mount yourself");
+        }
       } catch (error) {
-        if (!(error instanceof Error && (error as { code?: string }).code === "EEXIST")) throw error;
+        if (!(error instanceof Error && (error as { code?: string; }).code === "EEXIST")) throw error;
       }
     }
     if (options.dev !== false) {

@@ -1,0 +1,3 @@
+module vkernel.example/browserdemo
+
+go 1.21
