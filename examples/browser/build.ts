@@ -26,6 +26,7 @@
 
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -192,8 +193,11 @@ async function buildGo(log: (line: string) => void): Promise<BrowserBuildReport[
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   Object.assign(env, { GOOS: "js", GOARCH: "wasm", CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOWORK: "off" });
-  if (!env.HOME) env.HOME = fs.mkdtempSync(path.join(distDir, "home-"));
-  if (!env.GOCACHE) env.GOCACHE = path.join(repoRoot, "build", "gocache");
+  if (!env.HOME) {
+    // No home (some CI sandboxes): Go needs somewhere for its build cache.
+    env.HOME = os.tmpdir();
+    env.GOCACHE ??= path.join(repoRoot, "build", "gocache");
+  }
   await run(go, ["build", "-trimpath", "-o", output, "."], { cwd: source, env });
   log(`built ${output}`);
   return { name, status: "built", output };

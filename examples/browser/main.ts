@@ -13,7 +13,14 @@
  */
 
 import type { ContractResult } from "../../fs/_contract/checks.ts";
-import type { BenchRow, DemoResult, ListedFile, WorkerRequest, WorkerResponse } from "./worker.ts";
+import type {
+  BenchRow,
+  Capabilities,
+  DemoResult,
+  ListedFile,
+  WorkerRequest,
+  WorkerResponse,
+} from "./worker.ts";
 
 /** One entry of the raw OPFS listing. */
 export interface OpfsEntry {
@@ -36,6 +43,8 @@ export interface DemoApi {
   contract(): Promise<ContractResult[]>;
   /** OPFS versus memfs throughput in the worker. */
   bench(options?: { fileMiB?: number; smallFiles?: number; }): Promise<BenchRow[]>;
+  /** What the worker's OPFS and WebAssembly offer (file/directory `move`, JSPI, isolation). */
+  capabilities(): Promise<Capabilities>;
   /** Unmounts and deletes the demo's OPFS directory. */
   reset(): Promise<void>;
   /** Resolves once the page has shown its first listing. */
@@ -166,6 +175,7 @@ const api: DemoApi = {
     return result;
   },
   list: () => call<ListedFile[]>({ op: "list" }),
+  capabilities: () => call<Capabilities>({ op: "capabilities" }),
   write: (path, text, keepOpen) => call<void>({ op: "write", path, text, keepOpen }),
   listOpfs,
   async contract() {

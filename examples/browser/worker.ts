@@ -40,6 +40,7 @@ export type WorkerRequest =
     | { op: "contract"; }
     | { op: "bench"; fileMiB?: number; smallFiles?: number; rounds?: number; }
     | { op: "reset"; }
+    | { op: "capabilities"; }
   );
 
 /** The worker's answer to a {@link WorkerRequest}. */
@@ -409,6 +410,33 @@ async function reset(): Promise<void> {
   await opfsRoot.removeEntry(DEMO_DIRECTORY, { recursive: true }).catch(() => {});
 }
 
+/** What this browser's OPFS and WebAssembly offer the driver and the facades. */
+export interface Capabilities {
+  /** `typeof FileSystemFileHandle.prototype.move`. */
+  fileMove: string;
+  /** `typeof FileSystemDirectoryHandle.prototype.move` ("undefined" in Chromium 156). */
+  directoryMove: string;
+  syncAccessHandle: string;
+  jspi: boolean;
+  crossOriginIsolated: boolean;
+}
+
+async function capabilities(): Promise<Capabilities> {
+  const root = await navigator.storage.getDirectory();
+  const dir = await root.getDirectoryHandle("vkernel-probe", { create: true });
+  const file = await dir.getFileHandle("probe", { create: true });
+  const result: Capabilities = {
+    fileMove: typeof (file as unknown as { move?: unknown; }).move,
+    directoryMove: typeof (dir as unknown as { move?: unknown; }).move,
+    syncAccessHandle: typeof (file as unknown as { createSyncAccessHandle?: unknown; })
+      .createSyncAccessHandle,
+    jspi: typeof (WebAssembly as unknown as { Suspending?: unknown; }).Suspending === "function",
+    crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean; }).crossOriginIsolated === true,
+  };
+  await root.removeEntry("vkernel-probe", { recursive: true });
+  return result;
+}
+
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
     case "demo":
@@ -423,6 +451,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return await runBench(request.fileMiB, request.smallFiles, request.rounds);
     case "reset":
       return await reset();
+    case "capabilities":
+      return await capabilities();
   }
 }
 
