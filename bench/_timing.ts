@@ -6,10 +6,10 @@
 
 /** The runtime the benchmark runs on, e.g. `deno 2.9.6`. */
 export function runtimeName(): string {
-  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
+  const g = globalThis as { Deno?: { version: { deno: string; }; }; Bun?: { version: string; }; };
   if (g.Deno) return `deno ${g.Deno.version.deno}`;
   if (g.Bun) return `bun ${g.Bun.version}`;
-  return `node ${(globalThis as { process?: { version: string } }).process?.version ?? "?"}`;
+  return `node ${(globalThis as { process?: { version: string; }; }).process?.version ?? "?"}`;
 }
 
 /** Runs `fn` and returns elapsed milliseconds. */
@@ -28,7 +28,7 @@ export async function best(n: number, fn: () => unknown): Promise<number> {
 
 /** Collects garbage where the runtime lets us (Deno needs --v8-flags=--expose-gc). */
 export function gc(): void {
-  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void; }; };
   if (g.Bun) g.Bun.gc(true);
   else g.gc?.();
 }
@@ -36,8 +36,8 @@ export function gc(): void {
 /** Heap bytes in use. */
 export function heapUsed(): number {
   const g = globalThis as {
-    Deno?: { memoryUsage(): { heapUsed: number } };
-    process?: { memoryUsage(): { heapUsed: number } };
+    Deno?: { memoryUsage(): { heapUsed: number; }; };
+    process?: { memoryUsage(): { heapUsed: number; }; };
   };
   return (g.Deno?.memoryUsage() ?? g.process!.memoryUsage()).heapUsed;
 }
