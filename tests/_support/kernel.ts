@@ -5,15 +5,15 @@
  * @module
  */
 
-import { createKernel, type CreateKernelOptions } from "../../mod.ts";
 import { isPromise } from "../../kernel/_maybe.ts";
 import { KernelError } from "../../kernel/errno.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
 import type { Process } from "../../kernel/process.ts";
 import type { Maybe } from "../../kernel/types.ts";
+import { createKernel, type CreateKernelOptions } from "../../mod.ts";
 
 /** A kernel (deterministic by default) with one process. */
-export function setup(options: CreateKernelOptions = {}): { kernel: Kernel; proc: Process } {
+export function setup(options: CreateKernelOptions = {}): { kernel: Kernel; proc: Process; } {
   const kernel = createKernel({ deterministic: true, ...options });
   return { kernel, proc: kernel.createProcess() };
 }
