@@ -7,7 +7,7 @@
 import type { Op } from "../_maybe.ts";
 import { KernelError } from "../errno.ts";
 import type { Process } from "../process.ts";
-import { type DirEntry, FileType, type Maybe } from "../types.ts";
+import { type DirEntry, FileType, type Maybe, type Stat } from "../types.ts";
 import type { VNode } from "../vfs/driver.ts";
 import { type Location, sameLocation } from "../vfs/mount_table.ts";
 import { parentOf, walk } from "../vfs/namei.ts";
@@ -24,6 +24,8 @@ function* getdentsOp(proc: Process, fd: number, limit: number, cookie?: number):
   if (!Number.isSafeInteger(limit) || limit <= 0) throw new KernelError("EINVAL");
   let at = cookie ?? file.offset;
   if (!Number.isSafeInteger(at) || at < 0) throw new KernelError("EINVAL");
+  // A directory removed while open lists nothing at all (Linux: ENOENT).
+  if (((yield dir.mount.fs.stat(dir.node)) as Stat).nlink === 0) throw new KernelError("ENOENT");
   const out: DirEntry[] = [];
   if (at === 0 && out.length < limit) {
     out.push({ name: ".", ino: dir.node.ino, type: FileType.Directory, next: 1 });

@@ -85,6 +85,8 @@ export function write(proc: Process, fd: number, buffer: Uint8Array): Maybe<numb
   const file = writableFile(proc, fd);
   if (file.stream) return file.stream.write(buffer, file.nonblocking);
   checkRegular(file);
+  // An empty write changes nothing, not even the offset of an O_APPEND file (as Linux).
+  if (buffer.length === 0) return 0;
   const fs = file.location!.mount.fs;
   const at = (position: number): Maybe<number> => {
     const n = fs.write(file.handle!, buffer, position);

@@ -1,5 +1,8 @@
 /**
- * Operations on names: mkdirat, unlinkat, renameat, linkat, symlinkat, readlinkat.
+ * Operations on names: mkdirat, unlinkat, renameat, linkat, symlinkat,
+ * readlinkat. Each resolves its final component without following it (as
+ * Linux's filename_parentat does) and checks errors in Linux's order, which
+ * the property tests compare against a model and the host.
  *
  * @module
  */
@@ -7,8 +10,9 @@
 import type { Op } from "../_maybe.ts";
 import { KernelError } from "../errno.ts";
 import type { Process } from "../process.ts";
-import { AT, FileType, type Maybe } from "../types.ts";
-import { walk, type Walked } from "../vfs/namei.ts";
+import { AT, FileType, type Maybe, type Stat } from "../types.ts";
+import { type Location, sameLocation } from "../vfs/mount_table.ts";
+import { parentOf, walk, type Walked } from "../vfs/namei.ts";
 import { syscall } from "./_common.ts";
 
 /** Path options for the name operations. */
@@ -17,8 +21,9 @@ export interface NameOptions {
   beneath?: boolean;
 }
 
-function isDots(name: string): boolean {
-  return name === "." || name === "..";
+/** `.`, `..` or `/`: a final component that is not a name (Linux: not LAST_NORM). */
+function notAName(name: string): boolean {
+  return name === "." || name === ".." || name === "/";
 }
 
 /** True when the target is the root of a mount stacked on the walked name (a mount point). */
@@ -26,56 +31,68 @@ function isMountPoint(w: Walked): boolean {
   return w.target !== null && w.target.mount !== w.dir.mount;
 }
 
+/** Walks to the final name of `path` without following it. */
+function lastName(proc: Process, dirfd: number, path: string, beneath?: boolean): Op<Walked> {
+  return walk(proc, proc.at(dirfd), path, { follow: false, lastName: true, beneath });
+}
+
+/** A directory removed while still in use (a cwd, an open fd) has no links: names cannot be made in it. */
+function* isDead(dir: Location): Op<boolean> {
+  return ((yield dir.mount.fs.stat(dir.node)) as Stat).nlink === 0;
+}
+
+/** Whether `ancestor` is `loc` or one of its parents (within the process's view). */
+function* isAncestorOrSelf(proc: Process, ancestor: Location, loc: Location): Op<boolean> {
+  let cur = loc;
+  for (let depth = 0; depth < 4096; depth++) {
+    if (sameLocation(cur, ancestor)) return true;
+    const up = yield* parentOf(proc, cur);
+    if (sameLocation(up, cur)) return false;
+    cur = up;
+  }
+  return false;
+}
+
 /** Creates a directory. Errors: EEXIST, ENOENT, ENOTDIR, EROFS, ENOSPC. */
-export const mkdirat: (
-  proc: Process,
-  dirfd: number,
-  path: string,
-  mode: number,
-  options?: NameOptions,
-) => Maybe<void> = syscall(
-  function*(proc: Process, dirfd: number, path: string, mode: number, options: NameOptions = {}) {
-    const w = yield* walk(proc, proc.at(dirfd), path, { follow: false, beneath: options.beneath });
-    if (w.target || isDots(w.name)) throw new KernelError("EEXIST");
+export const mkdirat: (proc: Process, dirfd: number, path: string, mode: number, options?: NameOptions) => Maybe<void> =
+  syscall(function* (proc: Process, dirfd: number, path: string, mode: number, options: NameOptions = {}) {
+    const w = yield* lastName(proc, dirfd, path, options.beneath);
+    if (w.target || notAName(w.name)) throw new KernelError("EEXIST");
     yield w.dir.mount.fs.mkdir(w.dir.node, w.name, mode & ~proc.umask & 0o7777);
-  },
-);
+  });
 
 /**
  * Removes a name; with AT_REMOVEDIR an empty directory. Errors: ENOENT,
  * EISDIR (a directory without AT_REMOVEDIR), ENOTDIR, ENOTEMPTY, EINVAL
- * (removing "."), EBUSY (a mount point), EROFS.
+ * (removing "."), EBUSY (the root or a mount point), EROFS.
  */
-export const unlinkat: (
-  proc: Process,
-  dirfd: number,
-  path: string,
-  flags: number,
-  options?: NameOptions,
-) => Maybe<
+export const unlinkat: (proc: Process, dirfd: number, path: string, flags: number, options?: NameOptions) => Maybe<
   void
-> = syscall(function*(proc: Process, dirfd: number, path: string, flags: number, options: NameOptions = {}) {
+> = syscall(function* (proc: Process, dirfd: number, path: string, flags: number, options: NameOptions = {}) {
   if (flags & ~AT.REMOVEDIR) throw new KernelError("EINVAL");
-  const w = yield* walk(proc, proc.at(dirfd), path, { follow: false, beneath: options.beneath });
+  const w = yield* lastName(proc, dirfd, path, options.beneath);
   if (flags & AT.REMOVEDIR) {
     if (w.name === ".") throw new KernelError("EINVAL");
     if (w.name === "..") throw new KernelError("ENOTEMPTY");
+    if (w.name === "/") throw new KernelError("EBUSY");
     if (!w.target) throw new KernelError("ENOENT");
     if (w.target.node.type !== FileType.Directory) throw new KernelError("ENOTDIR");
     if (isMountPoint(w)) throw new KernelError("EBUSY");
     yield w.dir.mount.fs.rmdir(w.dir.node, w.name);
     return;
   }
+  if (notAName(w.name)) throw new KernelError("EISDIR");
   if (!w.target) throw new KernelError("ENOENT");
   if (w.target.node.type === FileType.Directory) throw new KernelError("EISDIR");
+  if (w.trailingSlash) throw new KernelError("ENOTDIR");
   yield w.dir.mount.fs.unlink(w.dir.node, w.name);
 });
 
 /**
  * Renames `oldPath` to `newPath`, replacing a file, or an empty directory by a
- * directory. Errors: ENOENT, EXDEV (across mounts), ENOTDIR, EISDIR,
- * ENOTEMPTY, EINVAL (a directory into its own subtree), EBUSY (".", "..", a
- * mount point), EROFS.
+ * directory. Errors: EBUSY (".", "..", "/", a mount point), EXDEV (across
+ * mounts), ENOENT, ENOTDIR, EISDIR, ENOTEMPTY (also when the target is an
+ * ancestor of the source), EINVAL (a directory into its own subtree), EROFS.
  */
 export const renameat: (
   proc: Process,
@@ -85,7 +102,7 @@ export const renameat: (
   newPath: string,
   options?: NameOptions,
 ) => Maybe<void> = syscall(
-  function*(
+  function* (
     proc: Process,
     oldDirfd: number,
     oldPath: string,
@@ -93,22 +110,34 @@ export const renameat: (
     newPath: string,
     options: NameOptions = {},
   ) {
-    const from = yield* walk(proc, proc.at(oldDirfd), oldPath, { follow: false, beneath: options.beneath });
-    const to = yield* walk(proc, proc.at(newDirfd), newPath, { follow: false, beneath: options.beneath });
+    const from = yield* lastName(proc, oldDirfd, oldPath, options.beneath);
+    const to = yield* lastName(proc, newDirfd, newPath, options.beneath);
+    if (notAName(from.name) || notAName(to.name)) throw new KernelError("EBUSY");
+    if (from.dir.mount !== to.dir.mount) throw new KernelError("EXDEV");
     if (!from.target) throw new KernelError("ENOENT");
-    if (isDots(from.name) || isDots(to.name)) throw new KernelError("EBUSY");
+    if (!to.target && (yield* isDead(to.dir))) throw new KernelError("ENOENT");
     const isDir = from.target.node.type === FileType.Directory;
     if (!isDir && (from.trailingSlash || to.trailingSlash)) throw new KernelError("ENOTDIR");
-    if (from.dir.mount !== to.dir.mount) throw new KernelError("EXDEV");
+    if (isDir && (yield* isAncestorOrSelf(proc, from.target, to.dir))) throw new KernelError("EINVAL");
+    if (to.target?.node.type === FileType.Directory && (yield* isAncestorOrSelf(proc, to.target, from.dir))) {
+      throw new KernelError("ENOTEMPTY");
+    }
     if (isMountPoint(from) || isMountPoint(to)) throw new KernelError("EBUSY");
     yield from.dir.mount.fs.rename(from.dir.node, from.name, to.dir.node, to.name);
   },
 );
 
+/** Checks the new name of link and symlink as Linux's filename_create: EEXIST, or ENOENT for a trailing slash. */
+function* newName(w: Walked): Op<void> {
+  if (w.target || notAName(w.name)) throw new KernelError("EEXIST");
+  if (w.trailingSlash) throw new KernelError("ENOENT");
+  if (yield* isDead(w.dir)) throw new KernelError("ENOENT");
+}
+
 /**
  * Adds a hard link `newPath` to the file `oldPath` (AT_SYMLINK_FOLLOW follows a
- * final symlink in `oldPath`). Errors: ENOENT, EEXIST, EPERM (a directory),
- * EXDEV, EROFS.
+ * final symlink in `oldPath`). Errors: ENOENT, EEXIST, EXDEV, EPERM (a
+ * directory), EROFS.
  */
 export const linkat: (
   proc: Process,
@@ -119,7 +148,7 @@ export const linkat: (
   flags: number,
   options?: NameOptions,
 ) => Maybe<void> = syscall(
-  function*(
+  function* (
     proc: Process,
     oldDirfd: number,
     oldPath: string,
@@ -134,16 +163,15 @@ export const linkat: (
       beneath: options.beneath,
     });
     if (!from.target) throw new KernelError("ENOENT");
-    if (from.target.node.type === FileType.Directory) throw new KernelError("EPERM");
-    const to = yield* walk(proc, proc.at(newDirfd), newPath, { follow: false, beneath: options.beneath });
-    if (to.target || isDots(to.name)) throw new KernelError("EEXIST");
-    if (to.trailingSlash) throw new KernelError("ENOENT");
+    const to = yield* lastName(proc, newDirfd, newPath, options.beneath);
+    yield* newName(to);
     if (from.target.mount !== to.dir.mount) throw new KernelError("EXDEV");
+    if (from.target.node.type === FileType.Directory) throw new KernelError("EPERM");
     yield to.dir.mount.fs.link(to.dir.node, to.name, from.target.node);
   },
 );
 
-/** Creates a symbolic link at `linkPath` holding `target`. Errors: EEXIST, ENOENT, EROFS. */
+/** Creates a symbolic link at `linkPath` holding `target`. Errors: ENOENT, EEXIST, EROFS. */
 export const symlinkat: (
   proc: Process,
   target: string,
@@ -151,27 +179,20 @@ export const symlinkat: (
   linkPath: string,
   options?: NameOptions,
 ) => Maybe<void> = syscall(
-  function*(proc: Process, target: string, dirfd: number, linkPath: string, options: NameOptions = {}) {
+  function* (proc: Process, target: string, dirfd: number, linkPath: string, options: NameOptions = {}) {
     if (target === "") throw new KernelError("ENOENT");
     if (target.includes("\0")) throw new KernelError("EINVAL");
-    const w = yield* walk(proc, proc.at(dirfd), linkPath, { follow: false, beneath: options.beneath });
-    if (w.target || isDots(w.name)) throw new KernelError("EEXIST");
-    if (w.trailingSlash) throw new KernelError("ENOENT");
+    const w = yield* lastName(proc, dirfd, linkPath, options.beneath);
+    yield* newName(w);
     yield w.dir.mount.fs.symlink(w.dir.node, w.name, target);
   },
 );
 
 /** The target of the symlink at `path`. Errors: ENOENT, EINVAL (not a symlink). */
-export const readlinkat: (
-  proc: Process,
-  dirfd: number,
-  path: string,
-  options?: NameOptions,
-) => Maybe<string> = syscall(
-  function*(proc: Process, dirfd: number, path: string, options: NameOptions = {}): Op<string> {
+export const readlinkat: (proc: Process, dirfd: number, path: string, options?: NameOptions) => Maybe<string> =
+  syscall(function* (proc: Process, dirfd: number, path: string, options: NameOptions = {}): Op<string> {
     const w = yield* walk(proc, proc.at(dirfd), path, { follow: false, beneath: options.beneath });
     if (!w.target) throw new KernelError("ENOENT");
     if (w.target.node.type !== FileType.Symlink) throw new KernelError("EINVAL");
     return (yield w.target.mount.fs.readlink(w.target.node)) as string;
-  },
-);
+  });

@@ -45,6 +45,12 @@ function* openatOp(
   const create = (flags & O.CREAT) !== 0;
   const exclusive = create && (flags & O.EXCL) !== 0;
   const start = proc.at(dirfd);
+  if (create && path.endsWith("/")) {
+    // Linux: O_CREAT with a trailing slash after a name is EISDIR once the parent resolves
+    // ("." , ".." and "/" go on to the usual EEXIST / EISDIR checks below).
+    const last = yield* walk(proc, start, path, { follow: false, lastName: true, beneath: options.beneath });
+    if (last.name !== "." && last.name !== ".." && last.name !== "/") throw new KernelError("EISDIR");
+  }
   const walked = yield* walk(proc, start, path, {
     follow: (flags & O.NOFOLLOW) === 0 && !exclusive,
     beneath: options.beneath,
@@ -62,7 +68,7 @@ function* openatOp(
     throw new KernelError("EEXIST");
   }
   const node = target.node;
-  if (node.type === FileType.Symlink) throw new KernelError("ELOOP");
+  if (node.type === FileType.Symlink) throw new KernelError(flags & O.DIRECTORY ? "ENOTDIR" : "ELOOP");
   if ((flags & O.DIRECTORY) && node.type !== FileType.Directory) throw new KernelError("ENOTDIR");
   if (node.type === FileType.Directory && (accmode !== O.RDONLY || create)) throw new KernelError("EISDIR");
   if (isFdAlias(node)) return dup(proc, node.fdAlias);

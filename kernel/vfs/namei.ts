@@ -20,6 +20,13 @@ export interface WalkOptions {
   /** Follow a symlink in the final component. */
   follow: boolean;
   /**
+   * The caller acts on the final name itself (mkdir, unlink, rmdir, rename,
+   * link's and symlink's new name, O_CREAT): never follow a final symlink,
+   * even with a trailing slash, and leave trailing-slash checks to the caller,
+   * as Linux's filename_parentat does.
+   */
+  lastName?: boolean;
+  /**
    * Refuse to leave `start` (`..` above it, absolute paths, absolute symlinks):
    * EPERM. When `start` is the process root this is the same as a normal walk.
    */
@@ -30,7 +37,7 @@ export interface WalkOptions {
 export interface Walked {
   /** The directory that holds (or would hold) the final component. */
   dir: Location;
-  /** The final component: a name, or `.`/`..` when the path ended so (or `/`). */
+  /** The final component: a name, `.` or `..` when the path ended so, or `/` for the root itself. */
   name: string;
   /** The file the path names, or null when the final component does not exist. */
   target: Location | null;
@@ -91,8 +98,8 @@ export function* walk(ctx: WalkContext, start: Location, path: string, options: 
   let symlinks = 0;
 
   if (pending.length === 0) {
-    // "/" or "///": the root (or start) itself.
-    return { dir: cur, name: ".", target: cur, trailingSlash: true };
+    // "/" or "///": the root itself.
+    return { dir: cur, name: "/", target: cur, trailingSlash: true };
   }
 
   for (;;) {
@@ -128,7 +135,8 @@ export function* walk(ctx: WalkContext, start: Location, path: string, options: 
     }
     const next: Location = ctx.mounts.crossDown({ mount: cur.mount, node: child });
 
-    if (next.node.type === FileType.Symlink && (!final || options.follow || trailingSlash)) {
+    const followFinal = options.lastName ? false : options.follow || trailingSlash;
+    if (next.node.type === FileType.Symlink && (!final || followFinal)) {
       if (++symlinks > LIMITS.SYMLOOP_MAX) throw new KernelError("ELOOP");
       const target = (yield next.mount.fs.readlink(next.node)) as string;
       if (target === "") throw new KernelError("ENOENT");
@@ -140,8 +148,8 @@ export function* walk(ctx: WalkContext, start: Location, path: string, options: 
         depth = 0;
       }
       if (parts.length === 0) {
-        // The link points at "/" (or the root of the beneath start).
-        if (final) return { dir: cur, name: ".", target: cur, trailingSlash: true };
+        // The link points at "/".
+        if (final) return { dir: cur, name: "/", target: cur, trailingSlash: true };
         continue;
       }
       for (let i = parts.length - 1; i >= 0; i--) pending.push(parts[i]);
@@ -149,7 +157,7 @@ export function* walk(ctx: WalkContext, start: Location, path: string, options: 
     }
 
     if (final) {
-      if (trailingSlash && next.node.type !== FileType.Directory && next.node.type !== FileType.Symlink) {
+      if (trailingSlash && !options.lastName && next.node.type !== FileType.Directory) {
         throw new KernelError("ENOTDIR");
       }
       return { dir: cur, name, target: next, trailingSlash };
