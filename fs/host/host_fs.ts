@@ -174,9 +174,14 @@ const UNKNOWN_STATFS: StatFs = {
 const SET_ID_BITS = 0o6000;
 const encoder = new TextEncoder();
 
+/** Cookies carry the listing snapshot they belong to: `snapshot * SNAPSHOT_SPAN + index + 1`. */
+const SNAPSHOT_SPAN = 2 ** 24;
+/** Listings kept per directory, so concurrent readers each resume their own snapshot. */
+const SNAPSHOTS_KEPT = 16;
+
 class Node implements HostNode {
-  /** The directory's listing snapshot, taken at cookie 0. */
-  listing: HostDirent[] | null = null;
+  /** Listing snapshots by id, each taken when a reader started at cookie 0 (oldest first). */
+  listings: Map<number, HostDirent[]> | null = null;
   /** Open handles that hold a host file. */
   handles: Set<Handle> | null = null;
   /** Set when the driver removed the node's last name. */
@@ -282,6 +287,7 @@ export class HostFileSystem implements FileSystem {
 
   readonly #host: HostBackend;
   readonly #inodes: InodeNumbers;
+  #nextSnapshot = 0;
   readonly #nodes = new Map<string, WeakRef<Node>>();
   readonly #registry = new FinalizationRegistry<string>((key) => {
     if (this.#nodes.get(key)?.deref() === undefined) this.#nodes.delete(key);
@@ -392,9 +398,11 @@ export class HostFileSystem implements FileSystem {
    */
   lookup(dir: VNode, name: string): HostNode | null {
     try {
-      const d = this.#dir(dir);
-      if (name === ".") return d;
       if (name === "..") {
+        // The parent of a directory removed while in use (a cwd) is still its parent, as on Linux:
+        // only the parent's path is checked, not the directory's own.
+        const d = this.#own(dir, "EINVAL");
+        if (d.type !== FileType.Directory) fail("ENOTDIR");
         if (d.rel.length === 0) return d;
         const rel = d.rel.slice(0, -1);
         const path = this.#path(rel);
@@ -402,6 +410,8 @@ export class HostFileSystem implements FileSystem {
         if (st.type !== FileType.Directory) fail("ENOENT", "the parent is no longer a directory");
         return this.#intern(st, rel, path);
       }
+      const d = this.#dir(dir);
+      if (name === ".") return d;
       const rel = [...d.rel, name];
       const path = this.#path(rel);
       const st = this.#host.lstatIfExists(path);
@@ -575,7 +585,7 @@ export class HostFileSystem implements FileSystem {
       this.#host.mkdir(path, wanted & 0o777);
       const st = this.#host.lstat(path);
       const node = this.#intern(st, rel, path);
-      node.listing = null;
+      node.listings = null;
       node.times = null;
       if (st.mode !== wanted && st.type === FileType.Directory) this.#chmod(node, wanted);
       return node;
@@ -787,9 +797,10 @@ export class HostFileSystem implements FileSystem {
 
   /**
    * Up to `limit` entries of `dir` from `cookie`, without `.` and `..`. Cookie
-   * 0 takes a snapshot of the host listing (kept on the directory node) and
-   * later cookies are served from it: an entry's `next` is its index in the
-   * snapshot plus one. Each entry is `lstat`ed when served, for its inode
+   * 0 takes a new snapshot of the host listing (the directory keeps the last
+   * 16) and later cookies are served from theirs: an entry's `next` names the
+   * snapshot and its index there, so concurrent listings of one directory
+   * never disturb each other. Each entry is `lstat`ed when served, for its inode
    * number and exact type; entries removed since the snapshot are left out.
    * Errors: ENOTDIR, ENOENT, EACCES, EINVAL (a bad cookie or limit).
    *
@@ -812,12 +823,22 @@ export class HostFileSystem implements FileSystem {
       const d = this.#dir(dir);
       if (!Number.isSafeInteger(cookie) || cookie < 0) fail("EINVAL", "bad cookie");
       if (!Number.isSafeInteger(limit) || limit < 0) fail("EINVAL", "bad limit");
-      if (cookie === 0 || d.listing === null) {
-        d.listing = this.#host.readdir(this.#path(d.rel)).filter((entry) => this.#isValidName(entry.name));
+      // Each listing started at cookie 0 gets its own snapshot, named in every cookie it hands out,
+      // so two readers of one directory never disturb each other.
+      d.listings ??= new Map();
+      let id = Math.floor(cookie / SNAPSHOT_SPAN);
+      const start = cookie % SNAPSHOT_SPAN;
+      if (cookie === 0) id = this.#nextSnapshot = this.#nextSnapshot % (2 ** 28) + 1;
+      let listing = d.listings.get(id);
+      if (listing === undefined) {
+        // A new listing, or one whose snapshot was dropped: take the host's listing now.
+        listing = this.#host.readdir(this.#path(d.rel)).filter((entry) => this.#isValidName(entry.name));
+        d.listings.set(id, listing);
+        if (d.listings.size > SNAPSHOTS_KEPT) d.listings.delete(d.listings.keys().next().value!);
       }
-      const listing = d.listing;
+      const base = id * SNAPSHOT_SPAN;
       const out: DirEntry[] = [];
-      for (let i = cookie; i < listing.length && out.length < limit; i++) {
+      for (let i = start; i < listing.length && out.length < limit; i++) {
         const { name, type } = listing[i];
         const path = this.#path(d.rel, name);
         try {
@@ -827,13 +848,13 @@ export class HostFileSystem implements FileSystem {
             name,
             ino: this.#inodes.number(st, this.#inodes.key(st, path)),
             type: st.type,
-            next: i + 1,
+            next: base + i + 1,
           });
         } catch (error) {
           if (toKernelError(error).code !== "EACCES") throw error;
           // A directory we may read but not search: the listing's type, an inode number by path.
-          const id = { dev: 0n, ino: 0n };
-          out.push({ name, ino: this.#inodes.number(id, this.#inodes.key(id, path)), type, next: i + 1 });
+          const key = { dev: 0n, ino: 0n };
+          out.push({ name, ino: this.#inodes.number(key, this.#inodes.key(key, path)), type, next: base + i + 1 });
         }
       }
       return out;
