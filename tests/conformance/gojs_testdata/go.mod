@@ -1,0 +1,3 @@
+module gojstest
+
+go 1.21
