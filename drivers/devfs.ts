@@ -70,8 +70,18 @@ export class DevFileSystem implements FileSystem {
           throw new KernelError("ENOSPC");
         },
       }, undefined],
-      ["random", makedev(1, 8), { read: (b) => (random.fill(b), b.length), write: (b) => b.length }, undefined],
-      ["urandom", makedev(1, 9), { read: (b) => (random.fill(b), b.length), write: (b) => b.length }, undefined],
+      [
+        "random",
+        makedev(1, 8),
+        { read: (b) => (random.fill(b), b.length), write: (b) => b.length },
+        undefined,
+      ],
+      [
+        "urandom",
+        makedev(1, 9),
+        { read: (b) => (random.fill(b), b.length), write: (b) => b.length },
+        undefined,
+      ],
       ["tty", makedev(5, 0), this.#ttyOps(), undefined],
       ["stdin", 0, undefined, 0],
       ["stdout", 0, undefined, 1],

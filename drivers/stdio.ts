@@ -107,7 +107,9 @@ class SourceStream implements Stream {
       for (const chunk of source as Iterable<Uint8Array>) this.#push(chunk.slice());
       this.#ended = true;
     } else {
-      throw new TypeError("stdin must be a string, Uint8Array, ReadableStream or (async) iterable of Uint8Array");
+      throw new TypeError(
+        "stdin must be a string, Uint8Array, ReadableStream or (async) iterable of Uint8Array",
+      );
     }
   }
 
@@ -216,7 +218,16 @@ export function sourceStream(source: Source, options: StdioStreamOptions = {}): 
 
 /** A stream that is always at EOF for reads and discards writes (like /dev/null as stdio). */
 export function nullStream(): Stream {
-  return new SourceStream(new Uint8Array(0), {}) as Stream;
+  const input = new SourceStream(new Uint8Array(0), {});
+  return {
+    type: FileType.CharDevice,
+    isTerminal: false,
+    read: (buffer, nonblocking) => input.read(buffer, nonblocking),
+    write: (buffer) => buffer.length,
+    poll: () => POLL.IN | POLL.OUT,
+    changed: () => new Promise<void>(() => {}),
+    close: () => {},
+  };
 }
 
 /**
@@ -230,7 +241,7 @@ export function nullStream(): Stream {
  * console.assert(out.text() === "ok");
  * ```
  */
-export function collector(): { sink: Sink; bytes(): Uint8Array; text(): string } {
+export function collector(): { sink: Sink; bytes(): Uint8Array; text(): string; } {
   const chunks: Uint8Array[] = [];
   let total = 0;
   return {

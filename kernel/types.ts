@@ -114,13 +114,16 @@ export const AT = {
 /** `lseek` whence values. */
 export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
 
-/** Special `utimensat` values. */
-export const UTIME = {
+/**
+ * Special `utimensat` values. They lie far outside any 64-bit time, so every
+ * real time (1969 and earlier included, which are negative) stays usable.
+ */
+export const UTIME: { readonly NOW: bigint; readonly OMIT: bigint } = {
   /** Set the field to the current time. */
-  NOW: -1n,
+  NOW: -(1n << 100n),
   /** Leave the field unchanged. */
-  OMIT: -2n,
-} as const;
+  OMIT: -(1n << 100n) - 1n,
+};
 
 /** Limits the path walker enforces (Linux values). */
 export const LIMITS = {

@@ -23,14 +23,15 @@ import {
 import type { FileHandle, FileSystem, MountContext, VNode } from "../../kernel/vfs/driver.ts";
 import { Directory } from "./directory.ts";
 import { FileData, SpaceAccount } from "./file_data.ts";
+import { UTIME } from "../../kernel/types.ts";
 
 /** `stat.blksize` and the `statfs` block size. */
 const BLOCK_SIZE = 4096;
 /** Longest name the filesystem reports it accepts (the kernel enforces it). */
 const NAME_MAX = 255;
 /** `UTIME_NOW` / `UTIME_OMIT` from kernel/types.ts, accepted in {@link SetAttr} times. */
-const UTIME_NOW = -1n;
-const UTIME_OMIT = -2n;
+const UTIME_NOW = UTIME.NOW;
+const UTIME_OMIT = UTIME.OMIT;
 
 /**
  * Options of {@link MemoryFileSystem}.

@@ -55,14 +55,15 @@ import {
   storageManager,
   toKernelError,
 } from "./_opfs_api.ts";
+import { UTIME } from "../../kernel/types.ts";
 
 /** The hidden directory at the mount root that holds the index and orphaned files. */
 export const META_DIR_NAME = ".vkernel-meta";
 const ORPHANS = "orphans";
 const BLOCK_SIZE = 4096;
 const NAME_MAX = 255;
-const UTIME_NOW = -1n;
-const UTIME_OMIT = -2n;
+const UTIME_NOW = UTIME.NOW;
+const UTIME_OMIT = UTIME.OMIT;
 const DEFAULT_MAX_OPEN_HANDLES = 64;
 const DEFAULT_TIMES_DELAY_MS = 100;
 

@@ -79,8 +79,9 @@ function* setTimes(proc: Process, loc: Location, atimeNs: bigint, mtimeNs: bigin
   yield loc.mount.fs.setattr(loc.node, attr);
 }
 
+/** Times before 1970 are negative and fine; beyond ±2^63 ns no filesystem can hold them. */
 function checkTime(ns: bigint): bigint {
-  if (ns < 0n && ns !== UTIME.NOW && ns !== UTIME.OMIT) throw new KernelError("EINVAL");
+  if (ns < -(1n << 63n) || ns >= 1n << 63n) throw new KernelError("EINVAL");
   return ns;
 }
 

@@ -73,14 +73,7 @@ const EXIT_CODES: Record<string, number> = {
  * Each entry: the expected line, and what vkernel prints instead (that line and
  * the ones after it). The rest of the output must still match exactly.
  */
-const KNOWN_DEVIATIONS: Record<string, Array<{ expected: string[]; ours: string[]; why: string; }>> = {
-  "go/stat_chmod_times": [{
-    expected: ["chtimes before 1970: nil", "mtime 1969-07-20T20:17:40.000000000Z"],
-    ours: ["chtimes before 1970: EINVAL", "mtime 2010-01-01T00:00:00.000000000Z"],
-    why: "the kernel's utimensat cannot store times before 1970: it reserves negative nanoseconds for "
-      + "UTIME_NOW (-1) and UTIME_OMIT (-2) and refuses other negative values with EINVAL",
-  }],
-};
+const KNOWN_DEVIATIONS: Record<string, Array<{ expected: string[]; ours: string[]; why: string; }>> = {};
 
 const skip = goBinary() === null ? "no Go toolchain" : false;
 
