@@ -15,16 +15,16 @@
  * @module
  */
 
-import { createKernel } from "./mod.ts";
+import { sinkStream, sourceStream } from "./drivers/stdio.ts";
 import { HostFileSystem } from "./fs/host/mod.ts";
 import { MemoryFileSystem } from "./fs/memory/mod.ts";
 import { isPromise } from "./kernel/_maybe.ts";
 import type { Kernel } from "./kernel/kernel.ts";
 import type { FileSystem } from "./kernel/vfs/driver.ts";
+import { createKernel } from "./mod.ts";
 import { loadProgram, spawn, UnsupportedProgramError } from "./syscalls/spawn.ts";
 import { listenTcp } from "./syscalls/wasi/tcp.ts";
 import type { SocketSource } from "./syscalls/wasi/tcp.ts";
-import { sinkStream, sourceStream } from "./drivers/stdio.ts";
 
 /** Documented exit statuses of the CLI itself. */
 export const EXIT = {
@@ -74,7 +74,7 @@ Examples:
 export interface CliOptions {
   program: string;
   args: string[];
-  dirs: Array<{ host: string; guest: string; readOnly: boolean }>;
+  dirs: Array<{ host: string; guest: string; readOnly: boolean; }>;
   memoryMounts: string[];
   env: Record<string, string>;
   envInherit: boolean;
@@ -154,7 +154,11 @@ export function parseRunArgs(argv: string[]): CliOptions {
         const spec = take(arg);
         const [host, guest] = spec.includes("::") ? spec.split("::", 2) : [spec, spec];
         if (!host || !guest) throw new UsageError(`${arg} wants HOST[::GUEST], got ${JSON.stringify(spec)}`);
-        o.dirs.push({ host, guest: guest.startsWith("/") ? guest : `/${guest}`, readOnly: arg === "--dir-ro" });
+        o.dirs.push({
+          host,
+          guest: guest.startsWith("/") ? guest : `/${guest}`,
+          readOnly: arg === "--dir-ro",
+        });
         break;
       }
       case "--mount": {
@@ -231,7 +235,7 @@ async function settle<T>(value: T | Promise<T>): Promise<T> {
 }
 
 async function mountAll(kernel: Kernel, o: CliOptions): Promise<void> {
-  const mounts: Array<{ guest: string; fs: FileSystem }> = [];
+  const mounts: Array<{ guest: string; fs: FileSystem; }> = [];
   for (const d of o.dirs) {
     let fs: FileSystem;
     try {
@@ -281,7 +285,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   if (argv[0] === "go-exec") return await goExec(argv.slice(1), io);
   const rest = argv[0] === "run" ? argv.slice(1) : argv;
-  if (rest.includes("-h") && rest.indexOf("-h") < (rest.findIndex((a) => a.endsWith(".wasm")) + 1 || Infinity)) {
+  if (
+    rest.includes("-h") && rest.indexOf("-h") < (rest.findIndex((a) => a.endsWith(".wasm")) + 1 || Infinity)
+  ) {
     await say("stdout", USAGE);
     return 0;
   }
@@ -312,7 +318,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       await say("stderr", `vkernel: ${o.program}: ${error.message}`);
       return EXIT.CANNOT_EXECUTE;
     }
-    const code = (error as { code?: string }).code;
+    const code = (error as { code?: string; }).code;
     if (code === "ENOENT" || code === "EISDIR" || code === "EACCES" || error instanceof Deno_NotFound()) {
       await say("stderr", `vkernel: cannot read ${o.program}: ${(error as Error).message}`);
       return EXIT.NOT_FOUND;
@@ -322,7 +328,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 
   const kernel = createKernel({ deterministic: o.deterministic, seed: o.seed });
-  const listeners: Array<{ close(): void }> = [];
+  const listeners: Array<{ close(): void; }> = [];
   try {
     await mountAll(kernel, o);
     const env = { ...(o.envInherit ? io.env() : {}), ...o.env };
@@ -370,7 +376,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** Environment variables a Go test binary needs first; others follow while they fit. */
-const GO_ENV_FIRST = ["PWD", "TMPDIR", "HOME", "PATH", "GOROOT", "GOPATH", "GOCACHE", "GOOS", "GOARCH", "GODEBUG"];
+const GO_ENV_FIRST = [
+  "PWD",
+  "TMPDIR",
+  "HOME",
+  "PATH",
+  "GOROOT",
+  "GOPATH",
+  "GOCACHE",
+  "GOOS",
+  "GOARCH",
+  "GODEBUG",
+];
 /** Keep argv + env well inside Go js's 8 KiB area. */
 const GO_JS_ENV_BUDGET = 6 * 1024;
 
@@ -433,32 +450,37 @@ async function goExec(argv: string[], io: CliIo): Promise<number> {
 }
 
 // Deno reports a missing file as Deno.errors.NotFound, not as an error with a code.
-function Deno_NotFound(): new (...args: never[]) => unknown {
-  const deno = (globalThis as { Deno?: { errors?: { NotFound?: new (...a: never[]) => unknown } } }).Deno;
+function Deno_NotFound(): new(...args: never[]) => unknown {
+  const deno = (globalThis as { Deno?: { errors?: { NotFound?: new(...a: never[]) => unknown; }; }; }).Deno;
   return deno?.errors?.NotFound ?? class Never {};
 }
 
 function hostIo(): CliIo {
   const g = globalThis as {
     Deno?: {
-      stdout: { write(b: Uint8Array): Promise<number>; writeSync(b: Uint8Array): number };
-      stderr: { writeSync(b: Uint8Array): number };
-      stdin: { readable: ReadableStream<Uint8Array>; isTerminal(): boolean };
-      env: { toObject(): Record<string, string> };
+      stdout: { write(b: Uint8Array): Promise<number>; writeSync(b: Uint8Array): number; };
+      stderr: { writeSync(b: Uint8Array): number; };
+      stdin: { readable: ReadableStream<Uint8Array>; isTerminal(): boolean; };
+      env: { toObject(): Record<string, string>; };
     };
     process?: {
-      stdout: { write(b: Uint8Array): boolean };
-      stderr: { write(b: Uint8Array): boolean };
-      stdin: AsyncIterable<Uint8Array> & { isTTY?: boolean };
+      stdout: { write(b: Uint8Array): boolean; };
+      stderr: { write(b: Uint8Array): boolean; };
+      stdin: AsyncIterable<Uint8Array> & { isTTY?: boolean; };
       env: Record<string, string>;
     };
   };
   if (g.Deno) {
     const d = g.Deno;
-    const writeAll = (w: { writeSync(b: Uint8Array): number }) => (b: Uint8Array) => {
+    const writeAll = (w: { writeSync(b: Uint8Array): number; }) => (b: Uint8Array) => {
       for (let at = 0; at < b.length;) at += w.writeSync(b.subarray(at));
     };
-    return { stdout: writeAll(d.stdout), stderr: writeAll(d.stderr), stdin: d.stdin.readable, env: () => d.env.toObject() };
+    return {
+      stdout: writeAll(d.stdout),
+      stderr: writeAll(d.stderr),
+      stdin: d.stdin.readable,
+      env: () => d.env.toObject(),
+    };
   }
   const p = g.process!;
   const stdin = new ReadableStream<Uint8Array>({
@@ -476,16 +498,16 @@ function hostIo(): CliIo {
 }
 
 function hostArgs(): string[] {
-  const g = globalThis as { Deno?: { args: string[] }; process?: { argv: string[] } };
+  const g = globalThis as { Deno?: { args: string[]; }; process?: { argv: string[]; }; };
   return g.Deno ? g.Deno.args : g.process!.argv.slice(2);
 }
 
 function hostExit(code: number): never {
-  const g = globalThis as { Deno?: { exit(c: number): never }; process?: { exit(c: number): never } };
+  const g = globalThis as { Deno?: { exit(c: number): never; }; process?: { exit(c: number): never; }; };
   return (g.Deno ?? g.process!).exit(code);
 }
 
-if ((import.meta as ImportMeta & { main?: boolean }).main) {
+if ((import.meta as ImportMeta & { main?: boolean; }).main) {
   const status = await main(hostArgs(), hostIo());
   hostExit(status);
 }

@@ -19,24 +19,10 @@ import { AT } from "./kernel/types.ts";
 import type { FileSystem } from "./kernel/vfs/driver.ts";
 
 export { DevFileSystem } from "./drivers/devfs.ts";
-export { CopyOnWriteFileSystem, ReadOnlyFileSystem } from "./fs/overlay/mod.ts";
-export {
-  type ChildProgram,
-  type InputOption,
-  loadProgram,
-  type OutputOption,
-  type ProgramSource,
-  spawn,
-  type SpawnOptions,
-  UnsupportedProgramError,
-} from "./syscalls/spawn.ts";
-export { detectProgram, type ProgramInfo, type ProgramKind } from "./syscalls/program.ts";
-export { limitMemory } from "./syscalls/memory_limit.ts";
-export { instantiateWasi, listenTcp, runWasi, type WasiOptions, WasiReactor, type WasiResult } from "./syscalls/wasi/mod.ts";
-export { type GoProgram, type GoRunOptions, runGo, startGo } from "./syscalls/gojs/mod.ts";
 export { collector, nullStream, type Sink, sinkStream, type Source, sourceStream } from "./drivers/stdio.ts";
 export { HostFileSystem } from "./fs/host/mod.ts";
 export { MemoryFileSystem } from "./fs/memory/mod.ts";
+export { CopyOnWriteFileSystem, ReadOnlyFileSystem } from "./fs/overlay/mod.ts";
 export { type Clock, ClockId, RealClock, VirtualClock } from "./kernel/clock.ts";
 export { type ErrnoName, isKernelError, KernelError } from "./kernel/errno.ts";
 export { Kernel, type KernelOptions, type StdioOptions } from "./kernel/kernel.ts";
@@ -48,6 +34,27 @@ export type { Stream } from "./kernel/stream.ts";
 export * as sys from "./kernel/syscalls/mod.ts";
 export * from "./kernel/types.ts";
 export type { FileHandle, FileSystem, MountContext, VNode } from "./kernel/vfs/driver.ts";
+export { type GoProgram, type GoRunOptions, runGo, startGo } from "./syscalls/gojs/mod.ts";
+export { limitMemory } from "./syscalls/memory_limit.ts";
+export { detectProgram, type ProgramInfo, type ProgramKind } from "./syscalls/program.ts";
+export {
+  type ChildProgram,
+  type InputOption,
+  loadProgram,
+  type OutputOption,
+  type ProgramSource,
+  spawn,
+  type SpawnOptions,
+  UnsupportedProgramError,
+} from "./syscalls/spawn.ts";
+export {
+  instantiateWasi,
+  listenTcp,
+  runWasi,
+  type WasiOptions,
+  WasiReactor,
+  type WasiResult,
+} from "./syscalls/wasi/mod.ts";
 
 /** Options for {@link createKernel}. */
 export interface CreateKernelOptions extends Partial<KernelOptions> {

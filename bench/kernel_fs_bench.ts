@@ -134,7 +134,9 @@ const oursLarge = Math.min(createStatUnlinkVkernel(large), createStatUnlinkVkern
 rows.push(
   `| create+stat+unlink ${large.toLocaleString("en-US")} files, one directory | ${
     fmt(oursLarge)
-  } ms | (not run: quadratic) | per file ${fmt(oursLarge / ours / (large / small), 2)}x the ${small.toLocaleString("en-US")}-file cost (linear = 1) |`,
+  } ms | (not run: quadratic) | per file ${fmt(oursLarge / ours / (large / small), 2)}x the ${
+    small.toLocaleString("en-US")
+  }-file cost (linear = 1) |`,
 );
 const runs = [bigFileVkernel(big), bigFileVkernel(big)];
 const ob = { write: Math.min(...runs.map((r) => r.write)), read: Math.min(...runs.map((r) => r.read)) };

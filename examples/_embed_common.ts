@@ -31,7 +31,7 @@ export interface Programs {
 }
 
 /** Paths of the fixture programs the examples use (built from the repo's Go sources if needed). */
-export async function fixturePaths(): Promise<{ helloWasip1: string; helloJs: string; echo: string }> {
+export async function fixturePaths(): Promise<{ helloWasip1: string; helloJs: string; echo: string; }> {
   return {
     helloWasip1: await buildFixture("go-wasip1", "hello"),
     helloJs: await buildFixture("go-js", "hello"),

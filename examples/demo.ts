@@ -17,7 +17,8 @@ await kernel.files.mkdir("/home/gopher", { recursive: true });
 
 const wasm = new URL("./demo/demo.wasm", import.meta.url);
 const decoder = new TextDecoder();
-const print = (bytes: Uint8Array) => void (globalThis as { console: Console }).console.log(decoder.decode(bytes).replace(/\n$/, ""));
+const print = (bytes: Uint8Array) =>
+  void (globalThis as { console: Console; }).console.log(decoder.decode(bytes).replace(/\n$/, ""));
 
 const child = await spawn(kernel, wasm, {
   args: ["demo", "--keep"],
@@ -43,5 +44,9 @@ async function show(path: string, depth: number): Promise<void> {
   }
 }
 await show("/home/gopher", 0);
-console.log(`[host] garden/README.md says: ${(await kernel.files.readText("/home/gopher/garden/README.md")).split("\n")[1]}`);
+console.log(
+  `[host] garden/README.md says: ${
+    (await kernel.files.readText("/home/gopher/garden/README.md")).split("\n")[1]
+  }`,
+);
 if (status !== 0) throw new Error(`demo exited with ${status}`);

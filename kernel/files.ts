@@ -11,8 +11,8 @@ import { drive, isPromise, type Op } from "./_maybe.ts";
 import { KernelError } from "./errno.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Process } from "./process.ts";
-import { close, fstat, getdents, mkdirat, openat, read, symlinkat, unlinkat, write } from "./syscalls/mod.ts";
 import { fstatat } from "./syscalls/metadata.ts";
+import { close, fstat, getdents, mkdirat, openat, read, symlinkat, unlinkat, write } from "./syscalls/mod.ts";
 import { AT, type DirEntry, FileType, type Maybe, O, type Stat } from "./types.ts";
 
 const CWD = AT.FDCWD;
@@ -65,7 +65,7 @@ export class KernelFiles {
   /** Writes `data` (string or bytes) to `path`, creating or replacing the file. */
   writeFile(path: string, data: string | Uint8Array, options: WriteFileOptions = {}): Maybe<void> {
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    return this.#run(function* (proc) {
+    return this.#run(function*(proc) {
       if (options.recursive) yield* mkdirs(proc, parentOf(path));
       const flags = O.CREAT | O.WRONLY | (options.append ? O.APPEND : O.TRUNC);
       const fd = yield* wait(openat(proc, CWD, path, flags, options.mode ?? 0o644));
@@ -77,7 +77,7 @@ export class KernelFiles {
 
   /** The whole content of the file at `path`. */
   readFile(path: string): Maybe<Uint8Array> {
-    return this.#run(function* (proc) {
+    return this.#run(function*(proc) {
       const fd = yield* wait(openat(proc, CWD, path, O.RDONLY));
       const size = (yield* wait(fstat(proc, fd))).size;
       const chunks: Uint8Array[] = [];
@@ -108,8 +108,8 @@ export class KernelFiles {
   }
 
   /** Creates a directory (with `recursive`, its missing parents too; an existing one is fine then). */
-  mkdir(path: string, options: { mode?: number; recursive?: boolean } = {}): Maybe<void> {
-    return this.#run(function* (proc) {
+  mkdir(path: string, options: { mode?: number; recursive?: boolean; } = {}): Maybe<void> {
+    return this.#run(function*(proc) {
       if (options.recursive) yield* mkdirs(proc, path, options.mode);
       else yield* wait(mkdirat(proc, CWD, path, options.mode ?? 0o755));
     });
@@ -117,26 +117,28 @@ export class KernelFiles {
 
   /** Names in the directory at `path` (without `.` and `..`), in listing order. */
   readdir(path: string): Maybe<string[]> {
-    return this.#run(function* (proc) {
+    return this.#run(function*(proc) {
       return (yield* listEntries(proc, path)).map((e) => e.name);
     });
   }
 
   /** Metadata of `path` (following symlinks unless `lstat`). */
-  stat(path: string, options: { lstat?: boolean } = {}): Maybe<Stat> {
-    return this.#run(function* (proc) {
+  stat(path: string, options: { lstat?: boolean; } = {}): Maybe<Stat> {
+    return this.#run(function*(proc) {
       return yield* wait(fstatat(proc, CWD, path, options.lstat ? AT.SYMLINK_NOFOLLOW : 0));
     });
   }
 
   /** Whether `path` exists (a dangling symlink counts). */
   exists(path: string): Maybe<boolean> {
-    return this.#run(function* (proc) {
+    return this.#run(function*(proc) {
       try {
         yield* wait(fstatat(proc, CWD, path, AT.SYMLINK_NOFOLLOW));
         return true;
       } catch (error) {
-        if (error instanceof KernelError && (error.code === "ENOENT" || error.code === "ENOTDIR")) return false;
+        if (error instanceof KernelError && (error.code === "ENOENT" || error.code === "ENOTDIR")) {
+          return false;
+        }
         throw error;
       }
     });
@@ -144,14 +146,14 @@ export class KernelFiles {
 
   /** Creates a symbolic link at `path` pointing to `target`. */
   symlink(target: string, path: string): Maybe<void> {
-    return this.#run(function* (proc) {
+    return this.#run(function*(proc) {
       yield* wait(symlinkat(proc, target, CWD, path));
     });
   }
 
   /** Removes a file or empty directory; with `recursive`, a whole tree. */
-  remove(path: string, options: { recursive?: boolean } = {}): Maybe<void> {
-    return this.#run(function* (proc) {
+  remove(path: string, options: { recursive?: boolean; } = {}): Maybe<void> {
+    return this.#run(function*(proc) {
       yield* removeTree(proc, path, options.recursive ?? false);
     });
   }

@@ -118,7 +118,7 @@ export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
  * Special `utimensat` values. They lie far outside any 64-bit time, so every
  * real time (1969 and earlier included, which are negative) stays usable.
  */
-export const UTIME: { readonly NOW: bigint; readonly OMIT: bigint } = {
+export const UTIME: { readonly NOW: bigint; readonly OMIT: bigint; } = {
   /** Set the field to the current time. */
   NOW: -(1n << 100n),
   /** Leave the field unchanged. */

@@ -48,7 +48,9 @@ function leb(value: number): number[] {
  * ```
  */
 export function limitMemory(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < PAGE) throw new RangeError("memory limit must be at least 64 KiB");
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < PAGE) {
+    throw new RangeError("memory limit must be at least 64 KiB");
+  }
   const maxPages = Math.min(65536, Math.floor(maxBytes / PAGE));
   let at = 8;
   while (at < bytes.length) {
@@ -70,7 +72,9 @@ export function limitMemory(bytes: Uint8Array, maxBytes: number): Uint8Array {
       if (flags & 0x01) [max, p] = readLeb(bytes, p);
       if (min > maxPages) {
         throw new RangeError(
-          `the module needs ${min * PAGE} bytes of memory at start, more than the limit of ${maxPages * PAGE}`,
+          `the module needs ${min * PAGE} bytes of memory at start, more than the limit of ${
+            maxPages * PAGE
+          }`,
         );
       }
       const capped = max === undefined ? maxPages : Math.min(max, maxPages);

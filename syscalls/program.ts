@@ -65,9 +65,11 @@ export function detectProgram(module: WebAssembly.Module): ProgramInfo {
   const imports = WebAssembly.Module.imports(module);
   const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   const modules = new Set(imports.map((i) => i.module));
-  const hasWasmExit = imports.some((i) => (i.module === "go" || i.module === "gojs") && i.name === "runtime.wasmExit");
+  const hasWasmExit = imports.some((i) =>
+    (i.module === "go" || i.module === "gojs") && i.name === "runtime.wasmExit"
+  );
   if (hasWasmExit && exports.has("run") && exports.has("resume")) {
-    const abi = modules.has("go") ? "module \"go\", Go ≤ 1.20" : "module \"gojs\", Go ≥ 1.21";
+    const abi = modules.has("go") ? 'module "go", Go ≤ 1.20' : 'module "gojs", Go ≥ 1.21';
     return { kind: "gojs", runnable: true, description: `a Go js/wasm program (${abi})` };
   }
   if ((modules.has("gojs") || modules.has("env")) && modules.has("wasi_snapshot_preview1") && !hasWasmExit) {

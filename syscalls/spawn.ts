@@ -86,14 +86,19 @@ function output(option: OutputOption | undefined): Stream | OpenFile {
 async function readSource(source: Uint8Array | ArrayBuffer | string | URL): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? new URL(source) : null;
+  const url = source instanceof URL
+    ? source
+    : /^[a-z][a-z0-9+.-]*:\/\//i.test(source)
+    ? new URL(source)
+    : null;
   if (url && url.protocol !== "file:") {
     const response = await fetch(url);
     if (!response.ok) throw new TypeError(`cannot fetch ${url}: HTTP ${response.status}`);
     return new Uint8Array(await response.arrayBuffer());
   }
   const { readFile } = await import("node:fs/promises");
-  return new Uint8Array(await readFile(url ?? (source as string)));
+  const path = url ? (await import("node:url")).fileURLToPath(url.href) : (source as string);
+  return new Uint8Array(await readFile(path));
 }
 
 /**
@@ -112,8 +117,8 @@ async function readSource(source: Uint8Array | ArrayBuffer | string | URL): Prom
  */
 export async function loadProgram(
   source: ProgramSource,
-  options: { maxMemoryBytes?: number } = {},
-): Promise<{ module: WebAssembly.Module; info: ProgramInfo }> {
+  options: { maxMemoryBytes?: number; } = {},
+): Promise<{ module: WebAssembly.Module; info: ProgramInfo; }> {
   let module: WebAssembly.Module;
   if (source instanceof WebAssembly.Module) {
     if (options.maxMemoryBytes !== undefined) throw new TypeError("maxMemoryBytes needs the module's bytes");
@@ -145,11 +150,19 @@ export async function loadProgram(
  * // console.log(await child.exited, out.text());
  * ```
  */
-export async function spawn(kernel: Kernel, program: ProgramSource, options: SpawnOptions = {}): Promise<ChildProgram> {
+export async function spawn(
+  kernel: Kernel,
+  program: ProgramSource,
+  options: SpawnOptions = {},
+): Promise<ChildProgram> {
   const { module, info } = await loadProgram(program, { maxMemoryBytes: options.maxMemoryBytes });
   const args = options.args ?? ["program.wasm"];
   const env = { ...(options.env ?? {}) };
-  const stdio = { stdin: input(options.stdin), stdout: output(options.stdout), stderr: output(options.stderr) };
+  const stdio = {
+    stdin: input(options.stdin),
+    stdout: output(options.stdout),
+    stderr: output(options.stderr),
+  };
   if (info.kind === "gojs") {
     const go = await startGo(kernel, module, {
       args,

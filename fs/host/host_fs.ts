@@ -854,7 +854,12 @@ export class HostFileSystem implements FileSystem {
           if (toKernelError(error).code !== "EACCES") throw error;
           // A directory we may read but not search: the listing's type, an inode number by path.
           const key = { dev: 0n, ino: 0n };
-          out.push({ name, ino: this.#inodes.number(key, this.#inodes.key(key, path)), type, next: base + i + 1 });
+          out.push({
+            name,
+            ino: this.#inodes.number(key, this.#inodes.key(key, path)),
+            type,
+            next: base + i + 1,
+          });
         }
       }
       return out;

@@ -20,10 +20,10 @@ import {
   type Stat,
   type StatFs,
 } from "../../kernel/types.ts";
+import { UTIME } from "../../kernel/types.ts";
 import type { FileHandle, FileSystem, MountContext, VNode } from "../../kernel/vfs/driver.ts";
 import { Directory } from "./directory.ts";
 import { FileData, SpaceAccount } from "./file_data.ts";
-import { UTIME } from "../../kernel/types.ts";
 
 /** `stat.blksize` and the `statfs` block size. */
 const BLOCK_SIZE = 4096;

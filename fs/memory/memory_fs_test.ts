@@ -185,7 +185,7 @@ describe("MemoryFileSystem: errors", () => {
     throwsCode(() => fs.rmdir(root, "missing"), "ENOENT");
     throwsCode(() => fs.rmdir(root, "f"), "ENOTDIR");
     throwsCode(() => fs.rmdir(root, "d"), "ENOTEMPTY");
-    throwsCode(() => fs.unlink(fs.lookup(root, "f"), "x"), "ENOTDIR");
+    throwsCode(() => fs.unlink(fs.lookup(root, "f")!, "x"), "ENOTDIR");
     fs.unlink(dir, "inner");
     fs.rmdir(root, "d");
     assert.equal(fs.lookup(root, "d"), null);
@@ -290,10 +290,10 @@ describe("MemoryFileSystem: nlink", () => {
     fs.link(root, "h", file);
     assert.equal(fs.stat(file).nlink, 3);
     assert.equal(fs.lookup(dir, "g"), file);
-    assert.equal(readText(fs, fs.lookup(root, "h")), "shared");
+    assert.equal(readText(fs, fs.lookup(root, "h")!), "shared");
     fs.unlink(root, "f");
     assert.equal(fs.stat(file).nlink, 2);
-    assert.equal(readText(fs, fs.lookup(dir, "g")), "shared");
+    assert.equal(readText(fs, fs.lookup(dir, "g")!), "shared");
     fs.unlink(dir, "g");
     fs.unlink(root, "h");
     assert.equal(fs.stat(file).nlink, 0);
@@ -353,7 +353,7 @@ describe("MemoryFileSystem: rename", () => {
     const a = fs.mkdir(root, "a", 0o755);
     const b = fs.mkdir(a, "b", 0o755);
     fs.mkdir(root, "full", 0o755);
-    fs.create(fs.lookup(root, "full"), "x", 0o644);
+    fs.create(fs.lookup(root, "full")!, "x", 0o644);
     fs.mkdir(root, "empty", 0o755);
     const file = fs.create(root, "file", 0o644);
     throwsCode(() => fs.rename(root, "missing", root, "x"), "ENOENT");
@@ -405,7 +405,7 @@ describe("MemoryFileSystem: rename", () => {
     writeText(fs, victim, "x".repeat(100_000));
     fs.rename(root, "src", root, "dst");
     assert.equal(fs.stat(victim).nlink, 1, "still linked as dst-link");
-    assert.equal(readText(fs, fs.lookup(root, "dst")), "source");
+    assert.equal(readText(fs, fs.lookup(root, "dst")!), "source");
     const inodes = fs.statfs().freeInodes;
     const free = fs.statfs().freeBlocks;
     const other = fs.create(root, "src2", 0o644);
@@ -756,14 +756,14 @@ describe("MemoryFileSystem: readdir", () => {
       if (batch.length === 0) break;
       assert.ok(batch.length <= 7);
       for (const entry of batch) {
-        assert.equal(entry.ino, fs.lookup(root, entry.name).ino);
+        assert.equal(entry.ino, fs.lookup(root, entry.name)!.ino);
         assert.equal(entry.type, FileType.RegularFile);
         seen.push(entry.name);
       }
       cookie = batch[batch.length - 1].next;
     }
     assert.deepEqual(seen, expected);
-    throwsCode(() => fs.readdir(fs.lookup(root, "f0"), 0, 10), "ENOTDIR");
+    throwsCode(() => fs.readdir(fs.lookup(root, "f0")!, 0, 10), "ENOTDIR");
   });
 
   test("resumption while adding and removing between batches (seeded property)", () => {
@@ -821,7 +821,7 @@ describe("MemoryFileSystem: readdir", () => {
     const dir = fs.mkdir(fs.root(), "big", 0o755);
     const count = 100_000;
     for (let i = 0; i < count; i++) fs.create(dir, `file-${i}`, 0o644);
-    for (let i = 0; i < count; i += 997) assert.equal(fs.stat(fs.lookup(dir, `file-${i}`)).size, 0);
+    for (let i = 0; i < count; i += 997) assert.equal(fs.stat(fs.lookup(dir, `file-${i}`)!).size, 0);
     let listed = 0;
     let cookie = 0;
     for (;;) {

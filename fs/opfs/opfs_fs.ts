@@ -42,6 +42,7 @@ import {
   type Stat,
   type StatFs,
 } from "../../kernel/types.ts";
+import { UTIME } from "../../kernel/types.ts";
 import type { FileHandle, FileSystem, MountContext, VNode } from "../../kernel/vfs/driver.ts";
 import { Directory } from "../memory/directory.ts";
 import { HandleLru } from "./_handle_lru.ts";
@@ -55,7 +56,6 @@ import {
   storageManager,
   toKernelError,
 } from "./_opfs_api.ts";
-import { UTIME } from "../../kernel/types.ts";
 
 /** The hidden directory at the mount root that holds the index and orphaned files. */
 export const META_DIR_NAME = ".vkernel-meta";

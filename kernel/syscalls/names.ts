@@ -54,21 +54,34 @@ function* isAncestorOrSelf(proc: Process, ancestor: Location, loc: Location): Op
 }
 
 /** Creates a directory. Errors: EEXIST, ENOENT, ENOTDIR, EROFS, ENOSPC. */
-export const mkdirat: (proc: Process, dirfd: number, path: string, mode: number, options?: NameOptions) => Maybe<void> =
-  syscall(function* (proc: Process, dirfd: number, path: string, mode: number, options: NameOptions = {}) {
+export const mkdirat: (
+  proc: Process,
+  dirfd: number,
+  path: string,
+  mode: number,
+  options?: NameOptions,
+) => Maybe<void> = syscall(
+  function*(proc: Process, dirfd: number, path: string, mode: number, options: NameOptions = {}) {
     const w = yield* lastName(proc, dirfd, path, options.beneath);
     if (w.target || notAName(w.name)) throw new KernelError("EEXIST");
     yield w.dir.mount.fs.mkdir(w.dir.node, w.name, mode & ~proc.umask & 0o7777);
-  });
+  },
+);
 
 /**
  * Removes a name; with AT_REMOVEDIR an empty directory. Errors: ENOENT,
  * EISDIR (a directory without AT_REMOVEDIR), ENOTDIR, ENOTEMPTY, EINVAL
  * (removing "."), EBUSY (the root or a mount point), EROFS.
  */
-export const unlinkat: (proc: Process, dirfd: number, path: string, flags: number, options?: NameOptions) => Maybe<
+export const unlinkat: (
+  proc: Process,
+  dirfd: number,
+  path: string,
+  flags: number,
+  options?: NameOptions,
+) => Maybe<
   void
-> = syscall(function* (proc: Process, dirfd: number, path: string, flags: number, options: NameOptions = {}) {
+> = syscall(function*(proc: Process, dirfd: number, path: string, flags: number, options: NameOptions = {}) {
   if (flags & ~AT.REMOVEDIR) throw new KernelError("EINVAL");
   const w = yield* lastName(proc, dirfd, path, options.beneath);
   if (flags & AT.REMOVEDIR) {
@@ -102,7 +115,7 @@ export const renameat: (
   newPath: string,
   options?: NameOptions,
 ) => Maybe<void> = syscall(
-  function* (
+  function*(
     proc: Process,
     oldDirfd: number,
     oldPath: string,
@@ -148,7 +161,7 @@ export const linkat: (
   flags: number,
   options?: NameOptions,
 ) => Maybe<void> = syscall(
-  function* (
+  function*(
     proc: Process,
     oldDirfd: number,
     oldPath: string,
@@ -179,7 +192,7 @@ export const symlinkat: (
   linkPath: string,
   options?: NameOptions,
 ) => Maybe<void> = syscall(
-  function* (proc: Process, target: string, dirfd: number, linkPath: string, options: NameOptions = {}) {
+  function*(proc: Process, target: string, dirfd: number, linkPath: string, options: NameOptions = {}) {
     if (target === "") throw new KernelError("ENOENT");
     if (target.includes("\0")) throw new KernelError("EINVAL");
     const w = yield* lastName(proc, dirfd, linkPath, options.beneath);
@@ -189,10 +202,16 @@ export const symlinkat: (
 );
 
 /** The target of the symlink at `path`. Errors: ENOENT, EINVAL (not a symlink). */
-export const readlinkat: (proc: Process, dirfd: number, path: string, options?: NameOptions) => Maybe<string> =
-  syscall(function* (proc: Process, dirfd: number, path: string, options: NameOptions = {}): Op<string> {
+export const readlinkat: (
+  proc: Process,
+  dirfd: number,
+  path: string,
+  options?: NameOptions,
+) => Maybe<string> = syscall(
+  function*(proc: Process, dirfd: number, path: string, options: NameOptions = {}): Op<string> {
     const w = yield* walk(proc, proc.at(dirfd), path, { follow: false, beneath: options.beneath });
     if (!w.target) throw new KernelError("ENOENT");
     if (w.target.node.type !== FileType.Symlink) throw new KernelError("EINVAL");
     return (yield w.target.mount.fs.readlink(w.target.node)) as string;
-  });
+  },
+);

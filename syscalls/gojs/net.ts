@@ -8,6 +8,9 @@
  * @module
  */
 
+/** The shape of `fetch` the kernel needs (no runtime extras such as Bun's `fetch.preconnect`). */
+export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
 /** Network access granted to a gojs process. */
 export interface NetOptions {
   /**
@@ -16,7 +19,7 @@ export interface NetOptions {
    */
   allow: readonly string[];
   /** The fetch to use (default: the host's `fetch`). */
-  fetch?: typeof fetch;
+  fetch?: FetchFunction;
 }
 
 const MAX_REDIRECTS = 20;
@@ -52,7 +55,7 @@ function redirectedResponse(response: Response, url: string): Response {
  * console.assert(denied);
  * ```
  */
-export function restrictedFetch(options: NetOptions): typeof fetch {
+export function restrictedFetch(options: NetOptions): FetchFunction {
   if (!options || !Array.isArray(options.allow)) throw new TypeError("net.allow must be an array of origins");
   const any = options.allow.includes("*");
   const allowed = new Set<string>();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { restrictedFetch } from "./net.ts";
+import type { FetchFunction } from "./net.ts";
 
 /** A fake host fetch: answers from a table of URL -> [status, headers, body]. */
 function fakeFetch(routes: Record<string, [number, Record<string, string>, string]>) {
@@ -17,7 +18,7 @@ function fakeFetch(routes: Record<string, [number, Record<string, string>, strin
       }),
     );
   };
-  return { fetch: f as typeof fetch, seen };
+  return { fetch: f as FetchFunction, seen };
 }
 
 test("net: only allowed origins are fetched; others reject with a TypeError", async () => {

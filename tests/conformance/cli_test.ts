@@ -46,7 +46,16 @@ describe("vkernel run", () => {
         assert.equal(r.status, 7, `${kind}: ${r.stderr}`);
         assert.match(r.stdout, /arg\[1\] "exit7"/);
       }
-      const c = await run(["run", "--dir", `${host}::/work`, "--env", "GREETING=hi", await buildFixture("c", "args_env_exit"), "exit", "3"]);
+      const c = await run([
+        "run",
+        "--dir",
+        `${host}::/work`,
+        "--env",
+        "GREETING=hi",
+        await buildFixture("c", "args_env_exit"),
+        "exit",
+        "3",
+      ]);
       assert.ok(c.status !== 0 || c.stdout.length > 0, c.stderr);
     } finally {
       rmSync(host, { recursive: true, force: true });
@@ -56,7 +65,14 @@ describe("vkernel run", () => {
   test("a Go program writes through --dir into the host directory, and not outside it", async () => {
     const host = mkdtempSync(join(tmpdir(), "vkernel-cli-"));
     try {
-      const r = await run(["run", "--dir", `${host}::/work`, "--cwd", "/work", await buildFixture("go-wasip1", "demo")]);
+      const r = await run([
+        "run",
+        "--dir",
+        `${host}::/work`,
+        "--cwd",
+        "/work",
+        await buildFixture("go-wasip1", "demo"),
+      ]);
       assert.equal(r.status, 0, r.stderr);
       const listed = spawnSync("ls", ["-R", host], { encoding: "utf8" }).stdout;
       assert.ok(listed.length > 0);
@@ -106,7 +122,12 @@ describe("go test through the shims", () => {
         PATH: `${join(repoRoot, "bin")}:/usr/local/go/bin:${process.env.PATH}`,
         GOFLAGS: "-count=1",
       };
-      const r = spawnSync(go!, ["test", "-v", "./..."], { cwd: pkg, env, encoding: "utf8", timeout: 300_000 });
+      const r = spawnSync(go!, ["test", "-v", "./..."], {
+        cwd: pkg,
+        env,
+        encoding: "utf8",
+        timeout: 300_000,
+      });
       assert.equal(r.status, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /--- PASS: TestFiles/);
       assert.match(r.stdout, /^ok\s/m);

@@ -76,7 +76,11 @@ describe("pipes between programs", () => {
     });
     assert.equal(await wasi.exited, 0, wasiOut.text());
     assert.match(wasiOut.text(), /bytes=57\b/);
-    assert.deepEqual((await kernel.files.readdir("/shared/js/garden")).sort(), ["README.md", "log", "plants"]);
+    assert.deepEqual((await kernel.files.readdir("/shared/js/garden")).sort(), [
+      "README.md",
+      "log",
+      "plants",
+    ]);
     await kernel.files.writeFile("/shared/from-host.txt", "x");
     assert.ok((await kernel.files.readdir("/shared")).includes("from-host.txt"));
   });
