@@ -177,7 +177,9 @@ const encoder = new TextEncoder();
 /** Cookies carry the listing snapshot they belong to: `snapshot * SNAPSHOT_SPAN + index + 1`. */
 const SNAPSHOT_SPAN = 2 ** 24;
 /** Listings kept per directory, so concurrent readers each resume their own snapshot. */
-const SNAPSHOTS_KEPT = 16;
+const SNAPSHOTS_KEPT = 64;
+/** What a finished listing leaves behind: resuming it (at its end) lists nothing more. */
+const FINISHED: HostDirent[] = [];
 
 class Node implements HostNode {
   /** Listing snapshots by id, each taken when a reader started at cookie 0 (oldest first). */
@@ -838,7 +840,8 @@ export class HostFileSystem implements FileSystem {
       }
       const base = id * SNAPSHOT_SPAN;
       const out: DirEntry[] = [];
-      for (let i = start; i < listing.length && out.length < limit; i++) {
+      let i = start;
+      for (; i < listing.length && out.length < limit; i++) {
         const { name, type } = listing[i];
         const path = this.#path(d.rel, name);
         try {
@@ -862,6 +865,9 @@ export class HostFileSystem implements FileSystem {
           });
         }
       }
+      // A listing read to its end keeps only a marker, so the many short listings (ls, getcwd)
+      // never push out the snapshot of a listing still in progress.
+      if (i >= listing.length && listing !== FINISHED) d.listings.set(id, FINISHED);
       return out;
     } catch (error) {
       throw toKernelError(error);
