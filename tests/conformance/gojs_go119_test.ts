@@ -13,7 +13,7 @@ import { fixturesDir } from "../fixtures/build.ts";
 
 const GO119 = "/usr/lib/go-1.19/bin/go";
 
-test("a Go 1.19 program (import module \"go\") runs on the kernel", {
+test('a Go 1.19 program (import module "go") runs on the kernel', {
   skip: existsSync(GO119) ? false : "Debian's golang-1.19-go is not installed (.ci/run installs it)",
 }, async () => {
   const out = mkdtempSync(join(tmpdir(), "vkernel-go119-"));
@@ -21,7 +21,14 @@ test("a Go 1.19 program (import module \"go\") runs on the kernel", {
     const wasm = join(out, "hello.wasm");
     const build = spawnSync(GO119, ["build", "-o", wasm, "./hello"], {
       cwd: join(fixturesDir, "go"),
-      env: { ...process.env, GOOS: "js", GOARCH: "wasm", GOTOOLCHAIN: "local", GOFLAGS: "-mod=mod", GOCACHE: join(out, "cache") },
+      env: {
+        ...process.env,
+        GOOS: "js",
+        GOARCH: "wasm",
+        GOTOOLCHAIN: "local",
+        GOFLAGS: "-mod=mod",
+        GOCACHE: join(out, "cache"),
+      },
       encoding: "utf8",
     });
     assert.equal(build.status, 0, build.stderr);
