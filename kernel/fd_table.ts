@@ -26,7 +26,11 @@ export class FdTable {
   #lowestFree = 0;
   #count = 0;
 
-  constructor(readonly limit = DEFAULT_MAX_FDS) {
+  /** The highest fd number plus one (RLIMIT_NOFILE). */
+  readonly limit: number;
+
+  constructor(limit: number = DEFAULT_MAX_FDS) {
+    this.limit = limit;
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError("fd limit must be a positive integer");
   }
 
