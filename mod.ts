@@ -48,12 +48,17 @@ export {
   UnsupportedProgramError,
 } from "./syscalls/spawn.ts";
 export {
+  hasWorkerBridge,
   instantiateWasi,
   listenTcp,
   runWasi,
+  runWasiInWorker,
   type WasiOptions,
   WasiReactor,
   type WasiResult,
+  wasiRunMode,
+  type WorkerBridgeOptions,
+  type WorkerWasiOptions,
 } from "./syscalls/wasi/mod.ts";
 
 /** Options for {@link createKernel}. */

@@ -13,7 +13,6 @@ import { InMemory } from "@zenfs/core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKernel, MemoryFileSystem } from "../mod.ts";
 import { HostFileSystem } from "../fs/host/mod.ts";
 import { CopyOnWriteFileSystem, ReadOnlyFileSystem } from "../fs/overlay/mod.ts";
 import { createZenFsFileSystem } from "../fs/zenfs/mod.ts";
@@ -22,10 +21,11 @@ import type { Process } from "../kernel/process.ts";
 import { close, fstatat, openat, read, unlinkat, write } from "../kernel/syscalls/mod.ts";
 import { AT, type Maybe, O } from "../kernel/types.ts";
 import type { FileSystem } from "../kernel/vfs/driver.ts";
+import { createKernel, MemoryFileSystem } from "../mod.ts";
 import { fmt, runtimeName } from "./_timing.ts";
 
-const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
-  (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
+const args = (globalThis as { Deno?: { args: string[]; }; }).Deno?.args
+  ?? (globalThis as unknown as { process: { argv: string[]; }; }).process.argv.slice(2);
 const fileMiB = Number(args[0] ?? 32);
 const smallFiles = Number(args[1] ?? 2000);
 const CWD = AT.FDCWD;
@@ -90,7 +90,8 @@ const drivers: Array<[string, () => Promise<FileSystem>]> = [
   ["host (disk, os.tmpdir())", () => Promise.resolve(new HostFileSystem({ root: hostDir(tmpdir()) }))],
   [
     "copy-on-write (memfs over memfs)",
-    () => Promise.resolve(new CopyOnWriteFileSystem({ lower: new ReadOnlyFileSystem(new MemoryFileSystem()) })),
+    () =>
+      Promise.resolve(new CopyOnWriteFileSystem({ lower: new ReadOnlyFileSystem(new MemoryFileSystem()) })),
   ],
   ["zenfs InMemory (adapter)", () => createZenFsFileSystem({ backend: InMemory })],
 ];
@@ -107,10 +108,16 @@ try {
     // Best of two rounds (the first warms the JIT).
     const a = await withMount(await make());
     const b = await withMount(await make());
-    const r = { write: Math.max(a.write, b.write), read: Math.max(a.read, b.read), small: Math.max(a.small, b.small) };
+    const r = {
+      write: Math.max(a.write, b.write),
+      read: Math.max(a.read, b.read),
+      small: Math.max(a.small, b.small),
+    };
     if (name === "memfs") memSmall = r.small;
     rows.push(
-      `| ${name} | ${fmt(r.write, 0)} | ${fmt(r.read, 0)} | ${fmt(r.small, 0)} | ${fmt(r.small / memSmall, 3)}x |`,
+      `| ${name} | ${fmt(r.write, 0)} | ${fmt(r.read, 0)} | ${fmt(r.small, 0)} | ${
+        fmt(r.small / memSmall, 3)
+      }x |`,
     );
   }
 } finally {

@@ -16,7 +16,12 @@ export type Op<T> = Generator<unknown, T, unknown>;
 
 /** Whether `value` is a thenable (a Promise or Promise-like). */
 export function isPromise<T>(value: Maybe<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown; } | null)?.then === "function";
+  // Primitives first (most results are numbers or undefined), then real Promises,
+  // then any other thenable: cheaper than a generic `value?.then` lookup.
+  const type = typeof value;
+  if (type !== "object" && type !== "function") return false;
+  if (value instanceof Promise) return true;
+  return value !== null && typeof (value as { then?: unknown; }).then === "function";
 }
 
 /**

@@ -75,13 +75,28 @@ export class RealClock implements Clock {
   readonly deterministic = false;
   readonly #origin = performance.now();
   readonly #epochMs = performance.timeOrigin ?? Date.now() - performance.now();
+  // The last realtime reading, by the performance.now() value it came from (the
+  // result is a function of that value alone), and the whole milliseconds as
+  // nanoseconds: file timestamps read the clock on every create, write and unlink.
+  #lastP = Number.NaN;
+  #lastRealtime = 0n;
+  #lastWholeMs = Number.NaN;
+  #lastWholeNs = 0n;
 
   now(id: ClockId): bigint {
     const p = performance.now();
     if (id === ClockId.Realtime) {
+      if (p === this.#lastP) return this.#lastRealtime;
       const ms = this.#epochMs + p;
       const whole = Math.floor(ms);
-      return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
+      if (whole !== this.#lastWholeMs) {
+        this.#lastWholeMs = whole;
+        this.#lastWholeNs = BigInt(whole) * 1_000_000n;
+      }
+      const ns = this.#lastWholeNs + BigInt(Math.round((ms - whole) * 1e6));
+      this.#lastP = p;
+      this.#lastRealtime = ns;
+      return ns;
     }
     // Monotonic and (approximated) CPU time: since this clock was created,
     // plus MONOTONIC_BASE_NS (guests such as Go's runtime refuse a zero clock).

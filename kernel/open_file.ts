@@ -30,6 +30,11 @@ export class OpenFile {
   refs = 1;
   /** Directory listing still to hand out, for readers that want single entries. */
   dirBuffer: unknown = null;
+  /**
+   * State a facade keeps per open file description (WASI rights, say), so it
+   * follows dup and renumbering; the facade marks which instance owns it.
+   */
+  facade: object | null = null;
 
   constructor(
     /** The file, for files and directories opened through the VFS (null for anonymous streams). */

@@ -14,7 +14,7 @@ import { startGo } from "./gojs/mod.ts";
 import type { NetOptions } from "./gojs/net.ts";
 import { limitMemory } from "./memory_limit.ts";
 import { detectProgram, type ProgramInfo, sniffBytes } from "./program.ts";
-import { type PreopenSpec, runWasi } from "./wasi/mod.ts";
+import { type PreopenSpec, rememberModuleBytes, runWasi, type WasiOptions } from "./wasi/mod.ts";
 import type { SocketSource } from "./wasi/tcp.ts";
 
 /** A program: its bytes, a compiled module, a host file path, or a URL (file:, http:, https:). */
@@ -42,6 +42,8 @@ export interface SpawnOptions {
   sockets?: SocketSource[];
   /** WASI: use JSPI for blocking calls ("auto" by default). */
   jspi?: "auto" | boolean;
+  /** WASI: run in a worker blocking on a SharedArrayBuffer bridge ("auto": where JSPI is missing). */
+  worker?: WasiOptions["worker"];
   /** Go js: network access for `fetch` (none by default). */
   net?: NetOptions;
   /** Go js: values added to the program's global object. */
@@ -96,6 +98,9 @@ async function readSource(source: Uint8Array | ArrayBuffer | string | URL): Prom
     if (!response.ok) throw new TypeError(`cannot fetch ${url}: HTTP ${response.status}`);
     return new Uint8Array(await response.arrayBuffer());
   }
+  // Deno loads its Node compatibility layer lazily (tens of ms): use its own API there.
+  const deno = (globalThis as { Deno?: { readFile(path: string | URL): Promise<Uint8Array> } }).Deno;
+  if (deno) return await deno.readFile(url ?? (source as string));
   const { readFile } = await import("node:fs/promises");
   const path = url ? (await import("node:url")).fileURLToPath(url.href) : (source as string);
   return new Uint8Array(await readFile(path));
@@ -129,6 +134,8 @@ export async function loadProgram(
     if (sniffed) throw new UnsupportedProgramError(sniffed);
     if (options.maxMemoryBytes !== undefined) bytes = limitMemory(bytes, options.maxMemoryBytes);
     module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    // The worker bridge rewrites the bytes (shared memory) when JSPI is missing.
+    rememberModuleBytes(module, bytes);
   }
   const info = detectProgram(module);
   if (!info.runnable) throw new UnsupportedProgramError(info);
@@ -183,6 +190,7 @@ export async function spawn(
     sockets: options.sockets,
     ...stdio,
     jspi: options.jspi,
+    worker: options.worker,
     trace: options.trace,
     maxFds: options.maxFds,
   }).then((r) => r.exitCode);

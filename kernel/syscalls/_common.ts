@@ -34,10 +34,20 @@ export function release(file: OpenFile): Maybe<void> {
 }
 
 /** The stat of a location, with the mount's device number. */
+export function statAt(loc: Location): Maybe<Stat> {
+  const st = loc.mount.fs.stat(loc.node);
+  if (isPromise(st)) return st.then((s) => withDevice(s, loc.mount.id));
+  return withDevice(st, loc.mount.id);
+}
+
+function withDevice(st: Stat, dev: number): Stat {
+  return st.dev === dev ? st : { ...st, dev };
+}
+
+/** {@link statAt} as an operation for generator-based syscalls (`yield*`). */
 export function* statOf(loc: Location): Op<Stat> {
-  const st = (yield loc.mount.fs.stat(loc.node)) as Stat;
-  if (st.dev !== loc.mount.id) return { ...st, dev: loc.mount.id };
-  return st;
+  const st = statAt(loc);
+  return isPromise(st) ? (yield st) as Stat : st;
 }
 
 let streamIno = 0x7fff0000;

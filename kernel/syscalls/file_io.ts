@@ -87,19 +87,20 @@ export function write(proc: Process, fd: number, buffer: Uint8Array): Maybe<numb
   checkRegular(file);
   // An empty write changes nothing, not even the offset of an O_APPEND file (as Linux).
   if (buffer.length === 0) return 0;
-  const fs = file.location!.mount.fs;
-  const at = (position: number): Maybe<number> => {
-    const n = fs.write(file.handle!, buffer, position);
-    if (isPromise(n)) {
-      return n.then((count) => {
-        file.offset = position + count;
-        return count;
-      });
-    }
-    file.offset = position + n;
-    return n;
-  };
-  return file.append ? then(appendPosition(file), at) : at(file.offset);
+  if (file.append) return then(appendPosition(file), (position: number) => writeAt(file, buffer, position));
+  return writeAt(file, buffer, file.offset);
+}
+
+function writeAt(file: OpenFile, buffer: Uint8Array, position: number): Maybe<number> {
+  const n = file.location!.mount.fs.write(file.handle!, buffer, position);
+  if (isPromise(n)) {
+    return n.then((count) => {
+      file.offset = position + count;
+      return count;
+    });
+  }
+  file.offset = position + n;
+  return n;
 }
 
 /**

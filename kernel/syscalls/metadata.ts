@@ -4,18 +4,43 @@
  * @module
  */
 
-import type { Op } from "../_maybe.ts";
+import { isPromise, type Op } from "../_maybe.ts";
 import { KernelError } from "../errno.ts";
 import type { Process } from "../process.ts";
 import { AT, type Maybe, type SetAttr, type Stat, type StatFs, UTIME } from "../types.ts";
 import type { Location } from "../vfs/mount_table.ts";
-import { walk } from "../vfs/namei.ts";
-import { statOf, streamStat, syscall } from "./_common.ts";
+import { type Walked, walkMaybe } from "../vfs/namei.ts";
+import { statAt, streamStat, syscall } from "./_common.ts";
 
 /** Path options shared by the `*at` metadata calls. */
 export interface AtOptions {
   /** Resolve beneath `dirfd` only (WASI). */
   beneath?: boolean;
+}
+
+function locateMaybe(
+  proc: Process,
+  dirfd: number,
+  path: string,
+  flags: number,
+  options: AtOptions,
+): Maybe<Location> {
+  if (path === "" && (flags & AT.EMPTY_PATH)) {
+    if (dirfd === AT.FDCWD) return proc.cwd;
+    const file = proc.fds.get(dirfd);
+    if (!file.location) throw new KernelError("EBADF");
+    return file.location;
+  }
+  const w = walkMaybe(proc, proc.at(dirfd), path, {
+    follow: (flags & AT.SYMLINK_NOFOLLOW) === 0,
+    beneath: options.beneath,
+  });
+  return isPromise(w) ? w.then(targetOf) : targetOf(w);
+}
+
+function targetOf(w: Walked): Location {
+  if (!w.target) throw new KernelError("ENOENT");
+  return w.target;
 }
 
 function* locate(
@@ -25,25 +50,15 @@ function* locate(
   flags: number,
   options: AtOptions,
 ): Op<Location> {
-  if (path === "" && (flags & AT.EMPTY_PATH)) {
-    if (dirfd === AT.FDCWD) return proc.cwd;
-    const file = proc.fds.get(dirfd);
-    if (!file.location) throw new KernelError("EBADF");
-    return file.location;
-  }
-  const w = yield* walk(proc, proc.at(dirfd), path, {
-    follow: (flags & AT.SYMLINK_NOFOLLOW) === 0,
-    beneath: options.beneath,
-  });
-  if (!w.target) throw new KernelError("ENOENT");
-  return w.target;
+  const loc = locateMaybe(proc, dirfd, path, flags, options);
+  return isPromise(loc) ? (yield loc) as Location : loc;
 }
 
 /** Metadata of the file open at `fd`. Errors: EBADF. */
 export function fstat(proc: Process, fd: number): Maybe<Stat> {
   const file = proc.fds.get(fd);
   if (file.stream) return streamStat(proc, file);
-  return syscall(statOf)(file.location!);
+  return statAt(file.location!);
 }
 
 /**
@@ -64,11 +79,10 @@ export const fstatat: (
   path: string,
   flags: number,
   options?: AtOptions,
-) => Maybe<Stat> = syscall(
-  function*(proc: Process, dirfd: number, path: string, flags: number, options: AtOptions = {}) {
-    return yield* statOf(yield* locate(proc, dirfd, path, flags, options));
-  },
-);
+) => Maybe<Stat> = (proc: Process, dirfd: number, path: string, flags: number, options: AtOptions = {}) => {
+  const loc = locateMaybe(proc, dirfd, path, flags, options);
+  return isPromise(loc) ? loc.then(statAt) : statAt(loc);
+};
 
 function* setTimes(proc: Process, loc: Location, atimeNs: bigint, mtimeNs: bigint): Op<void> {
   const now = proc.kernel.clock.now(0);

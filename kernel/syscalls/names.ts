@@ -7,12 +7,12 @@
  * @module
  */
 
-import type { Op } from "../_maybe.ts";
+import { isPromise, type Op } from "../_maybe.ts";
 import { KernelError } from "../errno.ts";
 import type { Process } from "../process.ts";
 import { AT, FileType, type Maybe, type Stat } from "../types.ts";
 import { type Location, sameLocation } from "../vfs/mount_table.ts";
-import { parentOf, walk, type Walked } from "../vfs/namei.ts";
+import { parentOf, walk, type Walked, walkMaybe, type WalkOptions } from "../vfs/namei.ts";
 import { syscall } from "./_common.ts";
 
 /** Path options for the name operations. */
@@ -23,13 +23,16 @@ export interface NameOptions {
 
 /** `.`, `..` or `/`: a final component that is not a name (Linux: not LAST_NORM). */
 function notAName(name: string): boolean {
-  return name === "." || name === ".." || name === "/";
+  return name.length <= 2 && (name === "." || name === ".." || name === "/");
 }
 
 /** True when the target is the root of a mount stacked on the walked name (a mount point). */
 function isMountPoint(w: Walked): boolean {
   return w.target !== null && w.target.mount !== w.dir.mount;
 }
+
+const LAST_NAME: WalkOptions = { follow: false, lastName: true, beneath: false };
+const LAST_NAME_BENEATH: WalkOptions = { follow: false, lastName: true, beneath: true };
 
 /** Walks to the final name of `path` without following it. */
 function lastName(proc: Process, dirfd: number, path: string, beneath?: boolean): Op<Walked> {
@@ -81,9 +84,13 @@ export const unlinkat: (
   options?: NameOptions,
 ) => Maybe<
   void
-> = syscall(function*(proc: Process, dirfd: number, path: string, flags: number, options: NameOptions = {}) {
+> = (proc: Process, dirfd: number, path: string, flags: number, options: NameOptions = {}) => {
   if (flags & ~AT.REMOVEDIR) throw new KernelError("EINVAL");
-  const w = yield* lastName(proc, dirfd, path, options.beneath);
+  const w = walkMaybe(proc, proc.at(dirfd), path, options.beneath === true ? LAST_NAME_BENEATH : LAST_NAME);
+  return isPromise(w) ? w.then((walked) => unlinkWalked(walked, flags)) : unlinkWalked(w, flags);
+};
+
+function unlinkWalked(w: Walked, flags: number): Maybe<void> {
   if (flags & AT.REMOVEDIR) {
     if (w.name === ".") throw new KernelError("EINVAL");
     if (w.name === "..") throw new KernelError("ENOTEMPTY");
@@ -91,15 +98,19 @@ export const unlinkat: (
     if (!w.target) throw new KernelError("ENOENT");
     if (w.target.node.type !== FileType.Directory) throw new KernelError("ENOTDIR");
     if (isMountPoint(w)) throw new KernelError("EBUSY");
-    yield w.dir.mount.fs.rmdir(w.dir.node, w.name);
-    return;
+    return done(w.dir.mount.fs.rmdir(w.dir.node, w.name));
   }
   if (notAName(w.name)) throw new KernelError("EISDIR");
   if (!w.target) throw new KernelError("ENOENT");
   if (w.target.node.type === FileType.Directory) throw new KernelError("EISDIR");
   if (w.trailingSlash) throw new KernelError("ENOTDIR");
-  yield w.dir.mount.fs.unlink(w.dir.node, w.name);
-});
+  return done(w.dir.mount.fs.unlink(w.dir.node, w.name));
+}
+
+/** A driver's answer as the syscall's: nothing, once it settled. */
+function done(result: Maybe<unknown>): Maybe<void> {
+  if (isPromise(result)) return result.then(() => {});
+}
 
 /**
  * Renames `oldPath` to `newPath`, replacing a file, or an empty directory by a

@@ -4,15 +4,14 @@
  * @module
  */
 
-import type { Op } from "../_maybe.ts";
+import { isPromise } from "../_maybe.ts";
 import { KernelError } from "../errno.ts";
 import { OpenFile } from "../open_file.ts";
 import type { Process } from "../process.ts";
-import { FileType, O } from "../types.ts";
+import { FileType, type Maybe, O } from "../types.ts";
 import type { FileHandle, VNode } from "../vfs/driver.ts";
 import type { Location } from "../vfs/mount_table.ts";
-import { walk } from "../vfs/namei.ts";
-import { syscall } from "./_common.ts";
+import { type Walked, walkMaybe, type WalkOptions } from "../vfs/namei.ts";
 import { dup } from "./fd_ops.ts";
 
 /** A device node that stands for one of the opening process's fds (`/dev/stdin` and friends). */
@@ -32,52 +31,111 @@ export interface OpenOptions {
 
 const OPEN_ONLY_FLAGS = O.CREAT | O.EXCL | O.TRUNC | O.NOCTTY;
 
-function* openatOp(
+function openatMaybe(
   proc: Process,
   dirfd: number,
   path: string,
   flags: number,
   mode = 0o666,
   options: OpenOptions = {},
-): Op<number> {
+): Maybe<number> {
   const accmode = flags & O.ACCMODE;
   if (accmode === O.ACCMODE) throw new KernelError("EINVAL");
   const create = (flags & O.CREAT) !== 0;
   const exclusive = create && (flags & O.EXCL) !== 0;
   const start = proc.at(dirfd);
-  if (create && path.endsWith("/")) {
+  if (create && path.charCodeAt(path.length - 1) === 47) {
     // Linux: O_CREAT with a trailing slash after a name is EISDIR once the parent resolves
     // ("." , ".." and "/" go on to the usual EEXIST / EISDIR checks below).
-    const last = yield* walk(proc, start, path, { follow: false, lastName: true, beneath: options.beneath });
-    if (last.name !== "." && last.name !== ".." && last.name !== "/") throw new KernelError("EISDIR");
+    const last = walkMaybe(proc, start, path, { follow: false, lastName: true, beneath: options.beneath });
+    const check = (w: Walked): Maybe<number> => {
+      if (w.name !== "." && w.name !== ".." && w.name !== "/") throw new KernelError("EISDIR");
+      return openWalk(proc, start, path, flags, mode, options, exclusive);
+    };
+    return isPromise(last) ? last.then(check) : check(last);
   }
-  const walked = yield* walk(proc, start, path, {
-    follow: (flags & O.NOFOLLOW) === 0 && !exclusive,
-    beneath: options.beneath,
-  });
-  let target = walked.target;
-  let created = false;
+  return openWalk(proc, start, path, flags, mode, options, exclusive);
+}
+
+// The four option sets openat walks with, made once.
+const WALK_OPTIONS: readonly WalkOptions[] = [
+  { follow: false, beneath: false },
+  { follow: true, beneath: false },
+  { follow: false, beneath: true },
+  { follow: true, beneath: true },
+];
+
+function walkOptions(follow: boolean, beneath: boolean): WalkOptions {
+  return WALK_OPTIONS[(follow ? 1 : 0) + (beneath ? 2 : 0)];
+}
+
+function openWalk(
+  proc: Process,
+  start: Location,
+  path: string,
+  flags: number,
+  mode: number,
+  options: OpenOptions,
+  exclusive: boolean,
+): Maybe<number> {
+  const follow = (flags & O.NOFOLLOW) === 0 && !exclusive;
+  const walked = walkMaybe(proc, start, path, walkOptions(follow, options.beneath === true));
+  if (isPromise(walked)) return walked.then((w) => openWalked(proc, w, path, flags, mode, exclusive));
+  return openWalked(proc, walked, path, flags, mode, exclusive);
+}
+
+function openWalked(
+  proc: Process,
+  walked: Walked,
+  path: string,
+  flags: number,
+  mode: number,
+  exclusive: boolean,
+): Maybe<number> {
+  const target = walked.target;
   if (!target) {
-    if (!create) throw new KernelError("ENOENT");
+    if ((flags & O.CREAT) === 0) throw new KernelError("ENOENT");
     if (walked.trailingSlash || (flags & O.DIRECTORY)) throw new KernelError("EISDIR");
     const dir = walked.dir;
-    const node = (yield dir.mount.fs.create(dir.node, walked.name, mode & ~proc.umask & 0o7777)) as VNode;
-    target = { mount: dir.mount, node };
-    created = true;
-  } else if (exclusive) {
-    throw new KernelError("EEXIST");
+    const node = dir.mount.fs.create(dir.node, walked.name, mode & ~proc.umask & 0o7777);
+    if (isPromise(node)) {
+      return node.then((n) => openTarget(proc, { mount: dir.mount, node: n }, true, path, flags));
+    }
+    return openTarget(proc, { mount: dir.mount, node }, true, path, flags);
   }
+  if (exclusive) throw new KernelError("EEXIST");
+  return openTarget(proc, target, false, path, flags);
+}
+
+function openTarget(
+  proc: Process,
+  target: Location,
+  created: boolean,
+  path: string,
+  flags: number,
+): Maybe<number> {
+  const accmode = flags & O.ACCMODE;
   const node = target.node;
   if (node.type === FileType.Symlink) throw new KernelError(flags & O.DIRECTORY ? "ENOTDIR" : "ELOOP");
   if ((flags & O.DIRECTORY) && node.type !== FileType.Directory) throw new KernelError("ENOTDIR");
-  if (node.type === FileType.Directory && (accmode !== O.RDONLY || create)) throw new KernelError("EISDIR");
+  if (node.type === FileType.Directory && (accmode !== O.RDONLY || (flags & O.CREAT))) {
+    throw new KernelError("EISDIR");
+  }
   if (isFdAlias(node)) return dup(proc, node.fdAlias);
 
-  const handle = (yield target.mount.fs.open(node, flags)) as FileHandle;
-  if ((flags & O.TRUNC) && accmode !== O.RDONLY && !created && node.type === FileType.RegularFile) {
-    yield target.mount.fs.truncate(handle, 0);
-  }
-  return install(proc, target, handle, flags & ~OPEN_ONLY_FLAGS, path);
+  const opened = target.mount.fs.open(node, flags);
+  const truncate = (flags & O.TRUNC) !== 0 && accmode !== O.RDONLY && !created
+    && node.type === FileType.RegularFile;
+  if (!truncate && !isPromise(opened)) return install(proc, target, opened, flags & ~OPEN_ONLY_FLAGS, path);
+  const finish = (handle: FileHandle): Maybe<number> => {
+    if (!truncate) return install(proc, target, handle, flags & ~OPEN_ONLY_FLAGS, path);
+    const truncated = target.mount.fs.truncate(handle, 0);
+    if (isPromise(truncated)) {
+      return truncated.then(() => install(proc, target, handle, flags & ~OPEN_ONLY_FLAGS, path));
+    }
+    return install(proc, target, handle, flags & ~OPEN_ONLY_FLAGS, path);
+  };
+  return isPromise(opened) ? opened.then(finish) : finish(opened);
 }
 
 function install(proc: Process, target: Location, handle: FileHandle, flags: number, path: string): number {
@@ -117,4 +175,4 @@ export const openat: (
   flags: number,
   mode?: number,
   options?: OpenOptions,
-) => number | Promise<number> = syscall(openatOp);
+) => number | Promise<number> = openatMaybe;

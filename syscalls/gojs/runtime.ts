@@ -141,9 +141,14 @@ const NANOTIME_BASE = 1_000_000_000;
 const decoder = new TextDecoder("utf-8");
 const encoder = new TextEncoder();
 
-const macrotask: (fn: () => void) => void = typeof setImmediate === "function"
-  ? (fn) => void setImmediate(fn)
-  : (fn) => void setTimeout(fn, 0);
+// Chosen at first use: in Deno, even `typeof setImmediate` loads the Node compatibility layer.
+let macrotaskImpl: ((fn: () => void) => void) | null = null;
+const macrotask = (fn: () => void): void => {
+  macrotaskImpl ??= typeof setImmediate === "function"
+    ? (f) => void setImmediate(f)
+    : (f) => void setTimeout(f, 0);
+  macrotaskImpl(fn);
+};
 
 /**
  * One Go js/wasm program on a kernel process.

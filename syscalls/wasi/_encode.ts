@@ -8,7 +8,7 @@
 import { O, type Stat, UTIME } from "../../kernel/types.ts";
 import { FDFLAGS, FDFLAGS_ALL, FSTFLAGS, FSTFLAGS_ALL, LAYOUT } from "./abi.ts";
 import { fail } from "./errno.ts";
-import type { GuestMemory } from "./memory.ts";
+import { type GuestMemory, writeU64 } from "./memory.ts";
 
 /** An i64 argument read as u64. */
 export function u64(value: bigint): bigint {
@@ -29,17 +29,19 @@ export function safeI64(value: bigint): number {
   return Number(v);
 }
 
-/** Writes a 64-byte `$filestat` (padding zeroed). */
+/** Writes a 64-byte `$filestat` (padding zeroed), after one bounds check. */
 export function writeFilestat(mem: GuestMemory, ptr: number, st: Stat, filetype: number): void {
-  mem.fill(ptr, LAYOUT.FILESTAT_SIZE, 0);
-  mem.setU64(ptr, st.dev);
-  mem.setU64(ptr + 8, st.ino);
-  mem.setU8(ptr + 16, filetype);
-  mem.setU64(ptr + 24, st.nlink);
-  mem.setU64(ptr + 32, st.size);
-  mem.setU64(ptr + 40, st.atimeNs);
-  mem.setU64(ptr + 48, st.mtimeNs);
-  mem.setU64(ptr + 56, st.ctimeNs);
+  const p = mem.check(ptr, LAYOUT.FILESTAT_SIZE);
+  const view = mem.view;
+  writeU64(view, p, st.dev);
+  writeU64(view, p + 8, st.ino);
+  view.setUint32(p + 16, filetype & 0xff, true); // filetype, then 7 bytes of padding
+  view.setUint32(p + 20, 0, true);
+  writeU64(view, p + 24, st.nlink);
+  writeU64(view, p + 32, st.size);
+  writeU64(view, p + 40, st.atimeNs);
+  writeU64(view, p + 48, st.mtimeNs);
+  writeU64(view, p + 56, st.ctimeNs);
 }
 
 /**

@@ -73,7 +73,14 @@ export interface ModuleSpec {
   imports?: { module: string; name: string; type: number; }[];
   /** Defined functions: their type index and body (without the trailing `end`). */
   funcs?: { type: number; locals?: number[]; body: number[]; }[];
-  memory?: { min: number; export?: string; };
+  /** One memory: defined, or imported from `import` ([module, name]); `max`/`shared` set its limits. */
+  memory?: {
+    min: number;
+    max?: number;
+    shared?: boolean;
+    export?: string;
+    import?: readonly [string, string];
+  };
   globals?: { type: number; mutable: boolean; init: number; }[];
   exports?: { name: string; func: number; }[];
   data?: { offset: number; bytes: Uint8Array; }[];
@@ -97,17 +104,22 @@ export function assemble(spec: ModuleSpec): Uint8Array {
       vec(spec.types.map(([p, r]) => [0x60, ...vec(p.map((t) => [t])), ...vec(r.map((t) => [t]))])),
     ),
   );
-  if (spec.imports?.length) {
-    out.push(
-      ...section(
-        2,
-        vec(spec.imports.map((i) => [...name(i.module), ...name(i.name), 0x00, ...uleb(i.type)])),
-      ),
-    );
-  }
+  const mem = spec.memory;
+  const limits = mem
+    ? [
+      (mem.max !== undefined ? 1 : 0) | (mem.shared ? 2 : 0),
+      ...uleb(mem.min),
+      ...(mem.max !== undefined ? uleb(mem.max) : []),
+    ]
+    : [];
+  const imports = (spec.imports ?? []).map((
+    i,
+  ) => [...name(i.module), ...name(i.name), 0x00, ...uleb(i.type)]);
+  if (mem?.import) imports.push([...name(mem.import[0]), ...name(mem.import[1]), 0x02, ...limits]);
+  if (imports.length) out.push(...section(2, vec(imports)));
   const funcs = spec.funcs ?? [];
   if (funcs.length) out.push(...section(3, vec(funcs.map((f) => uleb(f.type)))));
-  if (spec.memory) out.push(...section(5, vec([[0x00, ...uleb(spec.memory.min)]])));
+  if (mem && !mem.import) out.push(...section(5, vec([limits])));
   if (spec.globals?.length) {
     out.push(
       ...section(

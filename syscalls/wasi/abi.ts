@@ -133,6 +133,11 @@ export const RIGHTS = {
   SOCK_ACCEPT: 1n << 29n,
 } as const;
 
+/** {@link RIGHTS} as numbers (every defined right fits in 30 bits), for the checks made on every call. */
+export const RIGHT_BITS: { readonly [K in keyof typeof RIGHTS]: number; } = Object.fromEntries(
+  Object.entries(RIGHTS).map(([name, bit]) => [name, Number(bit)]),
+) as { readonly [K in keyof typeof RIGHTS]: number; };
+
 const R = RIGHTS;
 
 /** Rights that make an opened file readable. */

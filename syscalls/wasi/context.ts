@@ -27,15 +27,37 @@ import {
 import { WasiError } from "./errno.ts";
 import { GuestMemory } from "./memory.ts";
 
-/** Facade state of one open file description. */
-export interface FdState {
-  /** Rights as stored at open (masked to what the file type can have) and narrowed by fd_fdstat_set_rights. */
-  base: bigint;
-  inheriting: bigint;
-  /** The DSYNC/RSYNC/SYNC fdflags as last set (the kernel folds RSYNC into SYNC, as Linux does). */
-  syncFlags: number;
+/** Every defined right fits in 30 bits: the facade keeps rights as numbers (no BigInt per call). */
+const bits = (rights: bigint): number => Number(rights);
+const READ_BITS = bits(READ_RIGHTS);
+const WRITE_BITS = bits(WRITE_RIGHTS | RIGHTS.FD_DATASYNC);
+const FILE_BITS = bits(FILE_RIGHTS);
+const DIRECTORY_BITS = bits(DIRECTORY_RIGHTS);
+const DIRECTORY_INHERITING_BITS = bits(DIRECTORY_INHERITING);
+const STREAM_BITS = bits(STREAM_RIGHTS);
+const SOCKET_BITS = bits(SOCKET_RIGHTS);
+const LISTENER_BITS = bits(LISTENER_RIGHTS);
+
+/** The low 32 bits of a u64 rights argument, as a number (rights above bit 31 do not exist). */
+export function rightsBits(rights: bigint): number {
+  const n = Number(rights);
+  return Number.isSafeInteger(n) ? n >>> 0 : Number(BigInt.asUintN(32, rights));
+}
+
+/** Facade state of one open file description (rights as numbers: all defined rights fit in 30 bits). */
+export class FdState {
   /** Rights the program gave up with fd_fdstat_set_rights: those are enforced (NOTCAPABLE). */
-  dropped?: bigint;
+  dropped = 0;
+
+  constructor(
+    /** The instance that keeps it. */
+    readonly owner: WasiContext,
+    /** Rights as stored at open (masked to what the file type can have) and narrowed by fd_fdstat_set_rights. */
+    public base: number,
+    public inheriting: number,
+    /** The DSYNC/RSYNC/SYNC fdflags as last set (the kernel folds RSYNC into SYNC, as Linux does). */
+    public syncFlags: number,
+  ) {}
 }
 
 /** What a preopened fd is, for fd_prestat_get. */
@@ -95,22 +117,27 @@ export function isDirectory(file: OpenFile): boolean {
 }
 
 /** The most rights an open file of this kind can carry. */
-export function maxRights(file: OpenFile): bigint {
+export function maxRights(file: OpenFile): number {
   const stream = file.stream;
   if (stream) {
-    if (isListener(stream)) return LISTENER_RIGHTS;
-    return stream.type === FileType.Socket ? SOCKET_RIGHTS : STREAM_RIGHTS;
+    if (isListener(stream)) return LISTENER_BITS;
+    return stream.type === FileType.Socket ? SOCKET_BITS : STREAM_BITS;
   }
-  return isDirectory(file) ? DIRECTORY_RIGHTS : FILE_RIGHTS;
+  return isDirectory(file) ? DIRECTORY_BITS : FILE_BITS;
 }
 
-/** Rights the access mode rules out (read rights of a write-only file, and so on). */
-export function accessMask(file: OpenFile): bigint {
-  if (isDirectory(file)) return ~0n;
-  let mask = ~0n;
-  if (!file.readable) mask &= ~READ_RIGHTS;
-  if (!file.writable) mask &= ~(WRITE_RIGHTS | RIGHTS.FD_DATASYNC);
+/** Rights the access mode rules out (read rights of a write-only file, and so on): the mask that keeps the rest. */
+export function accessMask(file: OpenFile): number {
+  if (isDirectory(file)) return -1;
+  let mask = -1;
+  if (!file.readable) mask &= ~READ_BITS;
+  if (!file.writable) mask &= ~WRITE_BITS;
   return mask;
+}
+
+/** The inheriting rights an open file can carry. */
+export function maxInheriting(file: OpenFile): number {
+  return isDirectory(file) ? DIRECTORY_INHERITING_BITS : FILE_BITS;
 }
 
 /**
@@ -132,6 +159,7 @@ export class WasiContext {
   readonly preopens: WeakMap<OpenFile, PreopenEntry> = new WeakMap();
   /** Whether imports that can block run under JSPI (may return a Promise the guest waits for). */
   canBlock = false;
+  /** State of files whose `facade` field another instance took first (a shared process). */
   readonly #state = new WeakMap<OpenFile, FdState>();
 
   constructor(readonly proc: Process, memory: GuestMemory = new GuestMemory()) {
@@ -148,9 +176,17 @@ export class WasiContext {
     return this.proc.fds.get(fd >>> 0);
   }
 
+  /** This instance's facade state of a file, if any was recorded. */
+  #peek(file: OpenFile): FdState | undefined {
+    const state = file.facade;
+    if (state === null) return undefined;
+    if (state instanceof FdState && state.owner === this) return state;
+    return this.#state.get(file);
+  }
+
   /** Facade state of an open file (defaults derived from its type and access mode). */
   state(file: OpenFile): FdState {
-    let state = this.#state.get(file);
+    let state = this.#peek(file);
     if (!state) {
       const max = maxRights(file) & accessMask(file);
       const syncFlags = (file.flags & O.SYNC) === O.SYNC
@@ -158,8 +194,7 @@ export class WasiContext {
         : (file.flags & O.DSYNC)
         ? FDFLAGS.DSYNC
         : 0;
-      state = { base: max, inheriting: isDirectory(file) ? DIRECTORY_INHERITING : 0n, syncFlags };
-      this.#state.set(file, state);
+      state = this.setState(file, max, isDirectory(file) ? DIRECTORY_INHERITING_BITS : 0, syncFlags);
     }
     return state;
   }
@@ -176,21 +211,28 @@ export class WasiContext {
   }
 
   /**
-   * The open file at `fd`, NOTCAPABLE if the program dropped `right` on it with
-   * fd_fdstat_set_rights. Rights given at open are reported, not enforced (the
-   * access mode decides); rights dropped later are, as preview1 specifies.
+   * The open file at `fd`, NOTCAPABLE if the program dropped `right` (a
+   * {@link RIGHTS} bit as a number) on it with fd_fdstat_set_rights. Rights
+   * given at open are reported, not enforced (the access mode decides); rights
+   * dropped later are, as preview1 specifies.
    */
-  fileWith(fd: number, right: bigint): OpenFile {
-    const file = this.file(fd);
-    const dropped = this.#state.get(file)?.dropped;
-    if (dropped && (dropped & right) !== 0n) {
-      throw new WasiError(ERRNO.NOTCAPABLE, "right dropped by fd_fdstat_set_rights");
+  fileWith(fd: number, right: number): OpenFile {
+    const file = this.proc.fds.get(fd >>> 0);
+    if (file.facade !== null) {
+      const state = this.#peek(file);
+      if (state !== undefined && (state.dropped & right) !== 0) {
+        throw new WasiError(ERRNO.NOTCAPABLE, "right dropped by fd_fdstat_set_rights");
+      }
     }
     return file;
   }
 
-  /** Records facade state for a newly opened file. */
-  setState(file: OpenFile, state: FdState): void {
-    this.#state.set(file, state);
+  /** Records facade state for a newly opened file (rights as numbers, see {@link rightsBits}). */
+  setState(file: OpenFile, base: number, inheriting: number, syncFlags: number): FdState {
+    const state = new FdState(this, base, inheriting, syncFlags);
+    const current = file.facade;
+    if (current === null || (current instanceof FdState && current.owner === this)) file.facade = state;
+    else this.#state.set(file, state);
+    return state;
   }
 }

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { then } from "../../kernel/_maybe.ts";
+import { isPromise, then } from "../../kernel/_maybe.ts";
+import type { OpenFile } from "../../kernel/open_file.ts";
 import * as sys from "../../kernel/syscalls/mod.ts";
 import { type DirEntry, type Maybe, POLL, SEEK, type Stat } from "../../kernel/types.ts";
 import {
@@ -23,10 +24,10 @@ import {
   writeFilestat,
 } from "./_encode.ts";
 import { type Arg, define, i32, i64, iovecRanges, out, type Range, type WasiFunction } from "./_registry.ts";
-import { ADVICE_MAX, ERRNO, LAYOUT, PREOPENTYPE, RIGHTS, WHENCE } from "./abi.ts";
+import { ADVICE_MAX, ERRNO, LAYOUT, PREOPENTYPE, RIGHT_BITS, WHENCE } from "./abi.ts";
 import { filetypeOf, isDirectory, type WasiContext, wasiFiletype } from "./context.ts";
 import { fail, WasiError } from "./errno.ts";
-import { gather, scatter, totalLength, utf8 } from "./memory.ts";
+import { gather, scatter, totalLength, utf8, writeU64 } from "./memory.ts";
 
 const FD = (name = "fd") => i32(name);
 
@@ -44,20 +45,50 @@ function readInto(
   });
 }
 
+/**
+ * Whether a stream call is going to wait (under JSPI): then the kernel must not
+ * keep a live view of guest memory across the wait (the memory may grow and
+ * detach it), so reads go through a buffer and writes hand over a copy.
+ */
+export function willWait(ctx: WasiContext, file: OpenFile, events: number): boolean {
+  const stream = file.stream;
+  return stream !== null && ctx.canBlock && !file.nonblocking
+    && (stream.poll() & (events | POLL.HUP | POLL.ERR)) === 0;
+}
+
 function fdRead(ctx: WasiContext, fd: number, iovs: number, iovsLen: number, nreadPtr: number) {
-  const file = ctx.fileWith(fd, RIGHTS.FD_READ);
-  const views = ctx.memory.iovecs(iovs, iovsLen);
-  ctx.memory.check(nreadPtr, 4);
+  const file = ctx.fileWith(fd, RIGHT_BITS.FD_READ);
+  const mem = ctx.memory;
+  const one = mem.iovec1(iovs, iovsLen);
+  const views = one === null ? mem.iovecs(iovs, iovsLen) : null;
+  mem.check(nreadPtr, 4);
   ctx.assertReady(file, POLL.IN);
-  return readInto(views, (b) => sys.read(ctx.proc, fd >>> 0, b), (n) => ctx.memory.setU32(nreadPtr, n));
+  if (file.stream !== null && willWait(ctx, file, POLL.IN)) {
+    // Read into a buffer, then into the iovecs as they are after the wait.
+    const buffer = new Uint8Array(one !== null ? one.length : totalLength(views!));
+    return then(sys.read(ctx.proc, fd >>> 0, buffer), (n: number) => {
+      scatter(buffer, n, mem.iovecs(iovs, iovsLen));
+      mem.setU32(nreadPtr, n);
+    });
+  }
+  if (one === null) {
+    return readInto(views!, (b) => sys.read(ctx.proc, fd >>> 0, b), (n) => mem.setU32(nreadPtr, n));
+  }
+  const n = sys.read(ctx.proc, fd >>> 0, one);
+  if (isPromise(n)) return n.then((count) => mem.setU32(nreadPtr, count));
+  mem.setU32(nreadPtr, n);
 }
 
 function fdWrite(ctx: WasiContext, fd: number, iovs: number, iovsLen: number, nwrittenPtr: number) {
-  const file = ctx.fileWith(fd, RIGHTS.FD_WRITE);
-  const data = gather(ctx.memory.iovecs(iovs, iovsLen));
-  ctx.memory.check(nwrittenPtr, 4);
+  const file = ctx.fileWith(fd, RIGHT_BITS.FD_WRITE);
+  const mem = ctx.memory;
+  let data = mem.iovec1(iovs, iovsLen) ?? gather(mem.iovecs(iovs, iovsLen));
+  mem.check(nwrittenPtr, 4);
   ctx.assertReady(file, POLL.OUT);
-  return then(sys.write(ctx.proc, fd >>> 0, data), (n: number) => ctx.memory.setU32(nwrittenPtr, n));
+  if (file.stream !== null && willWait(ctx, file, POLL.OUT)) data = data.slice();
+  const n = sys.write(ctx.proc, fd >>> 0, data);
+  if (isPromise(n)) return n.then((count) => mem.setU32(nwrittenPtr, count));
+  mem.setU32(nwrittenPtr, n);
 }
 
 /** Seeking a directory is EBADF in WASI (wasi-testsuite), whatever lseek would do. */
@@ -66,7 +97,7 @@ function seekable(ctx: WasiContext, fd: number): void {
 }
 
 function fdSeek(ctx: WasiContext, fd: number, offset: bigint, whence: number, resultPtr: number) {
-  ctx.fileWith(fd, RIGHTS.FD_SEEK);
+  ctx.fileWith(fd, RIGHT_BITS.FD_SEEK);
   seekable(ctx, fd);
   if ((whence >>> 0) > WHENCE.END) fail("EINVAL", "bad whence");
   const delta = safeI64(offset);
@@ -90,7 +121,7 @@ function fdReaddir(
   const base = mem.check(buf, len);
   mem.check(usedPtr, 4);
   const start = u64(cookie);
-  const file = ctx.fileWith(fd, RIGHTS.FD_READDIR);
+  const file = ctx.fileWith(fd, RIGHT_BITS.FD_READDIR);
   if (len === 0 || start > BigInt(Number.MAX_SAFE_INTEGER)) {
     // Nothing fits, or a cookie past any listing: an empty read (after the type check).
     if (!isDirectory(file)) fail("ENOTDIR");
@@ -123,13 +154,15 @@ function fdFdstatGet(ctx: WasiContext, fd: number, ptr: number) {
   const file = ctx.file(fd);
   const state = ctx.state(file);
   const mem = ctx.memory;
-  mem.check(ptr, LAYOUT.FDSTAT_SIZE);
+  const p = mem.check(ptr, LAYOUT.FDSTAT_SIZE);
   const flags = wasiFdflags(sys.getfl(ctx.proc, fd >>> 0), state.syncFlags);
-  mem.fill(ptr, LAYOUT.FDSTAT_SIZE, 0);
-  mem.setU8(ptr, filetypeOf(file));
-  mem.setU16(ptr + 2, flags);
-  mem.setU64(ptr + 8, state.base);
-  mem.setU64(ptr + 16, state.inheriting);
+  const view = mem.view;
+  view.setUint8(p, filetypeOf(file));
+  view.setUint8(p + 1, 0);
+  view.setUint16(p + 2, flags, true);
+  view.setUint32(p + 4, 0, true);
+  writeU64(view, p + 8, state.base);
+  writeU64(view, p + 16, state.inheriting);
 }
 
 function fdFdstatSetFlags(ctx: WasiContext, fd: number, fdflags: number) {
@@ -142,21 +175,22 @@ function fdFdstatSetFlags(ctx: WasiContext, fd: number, fdflags: number) {
 function fdFdstatSetRights(ctx: WasiContext, fd: number, base: bigint, inheriting: bigint) {
   const state = ctx.state(ctx.file(fd));
   const b = u64(base), i = u64(inheriting);
-  if ((b & ~state.base) !== 0n || (i & ~state.inheriting) !== 0n) {
+  if ((b & ~BigInt(state.base)) !== 0n || (i & ~BigInt(state.inheriting)) !== 0n) {
     throw new WasiError(ERRNO.NOTCAPABLE, "rights can only be narrowed");
   }
-  state.dropped = (state.dropped ?? 0n) | (state.base & ~b);
-  state.base = b;
-  state.inheriting = i;
+  // Subsets of the stored rights: numbers of at most 30 bits.
+  const nb = Number(b);
+  state.dropped |= state.base & ~nb;
+  state.base = nb;
+  state.inheriting = Number(i);
 }
 
 function fdFilestatGet(ctx: WasiContext, fd: number, ptr: number) {
   const file = ctx.file(fd);
   ctx.memory.check(ptr, LAYOUT.FILESTAT_SIZE);
-  return then(
-    sys.fstat(ctx.proc, fd >>> 0),
-    (st: Stat) => writeFilestat(ctx.memory, ptr, st, filetypeOf(file)),
-  );
+  const st = sys.fstat(ctx.proc, fd >>> 0);
+  if (isPromise(st)) return st.then((s) => writeFilestat(ctx.memory, ptr, s, filetypeOf(file)));
+  writeFilestat(ctx.memory, ptr, st, filetypeOf(file));
 }
 
 function fdPrestatGet(ctx: WasiContext, fd: number, ptr: number) {
@@ -186,7 +220,7 @@ function fdRenumber(ctx: WasiContext, from: number, to: number) {
 }
 
 function fdAllocate(ctx: WasiContext, fd: number, offset: bigint, len: bigint) {
-  const file = ctx.fileWith(fd, RIGHTS.FD_ALLOCATE);
+  const file = ctx.fileWith(fd, RIGHT_BITS.FD_ALLOCATE);
   if (file.stream) fail("ESPIPE");
   if (isDirectory(file) || !file.writable) fail("EBADF");
   const end = u64(offset) + u64(len);
@@ -205,7 +239,7 @@ function positional(
   resultPtr: number,
   write: boolean,
 ) {
-  const file = ctx.fileWith(fd, write ? RIGHTS.FD_WRITE : RIGHTS.FD_READ);
+  const file = ctx.fileWith(fd, write ? RIGHT_BITS.FD_WRITE : RIGHT_BITS.FD_READ);
   if (file.stream) fail("ESPIPE");
   const views = ctx.memory.iovecs(iovs, iovsLen);
   const position = safeU64(offset);
@@ -312,7 +346,7 @@ export const FD_FUNCTIONS: readonly WasiFunction[] = [
     note: "ftruncate; EINVAL unless open for writing",
     blocking: "driver",
     impl: (ctx, fd: number, size: bigint) => {
-      ctx.fileWith(fd, RIGHTS.FD_FILESTAT_SET_SIZE);
+      ctx.fileWith(fd, RIGHT_BITS.FD_FILESTAT_SET_SIZE);
       return sys.ftruncate(ctx.proc, fd >>> 0, safeU64(size, "EFBIG"));
     },
   }),
@@ -417,7 +451,7 @@ export const FD_FUNCTIONS: readonly WasiFunction[] = [
     blocking: "never",
     writes: (a) => [out(a[1], 8)],
     impl: (ctx, fd: number, ptr: number) => {
-      ctx.fileWith(fd, RIGHTS.FD_TELL);
+      ctx.fileWith(fd, RIGHT_BITS.FD_TELL);
       seekable(ctx, fd);
       ctx.memory.check(ptr, 8);
       return then(sys.lseek(ctx.proc, fd >>> 0, 0, SEEK.CUR), (pos: number) => ctx.memory.setU64(ptr, pos));

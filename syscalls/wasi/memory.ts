@@ -1,8 +1,9 @@
 /**
  * Guest memory access for the WASI facade. Every pointer and length goes
  * through {@link GuestMemory}, which bounds-checks it (EFAULT, never a host
- * exception) and re-derives its views whenever the memory has grown (growth
- * detaches the old `ArrayBuffer`).
+ * exception) and re-derives its cached views when an access does not fit in
+ * them: after a growth (which detaches a non-shared memory's old `ArrayBuffer`
+ * and lengthens a shared one's), so a check is one comparison.
  *
  * Pointers arrive from wasm as signed i32; {@link GuestMemory} reads them as
  * u32. A module without a memory gets EFAULT from every access.
@@ -16,13 +17,26 @@ import { WasiError } from "./errno.ts";
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
+/** Whether a memory's buffer is a SharedArrayBuffer (there may be none at all). */
+const isShared = (buffer: ArrayBufferLike | null): boolean =>
+  typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
+
 /** EFAULT for a range outside the guest memory. */
 function fault(ptr: number, len: number): never {
   throw new WasiError(ERRNO.FAULT, `range ${ptr}+${len} is outside guest memory`);
 }
 
+/** Paths up to this many bytes are decoded by hand when they are ASCII (no TextDecoder call). */
+const SHORT_STRING = 64;
+const TWO_32 = 4294967296;
+
 /**
  * A bounds-checked window on a wasm memory.
+ *
+ * The views are cached and re-derived only when an access does not fit in
+ * them: a grown (non-shared) memory detaches its old buffer, whose views then
+ * have length 0, and a grown shared memory gets a longer buffer, so "does not
+ * fit in the cached view" covers both, and costs one comparison per access.
  *
  * @example
  * ```ts
@@ -38,6 +52,13 @@ export class GuestMemory {
   #buffer: ArrayBufferLike | null = null;
   #view: DataView = new DataView(new ArrayBuffer(0));
   #bytes: Uint8Array = new Uint8Array(0);
+  // The last short string decoded, and its bytes: the same path again (a program
+  // stat'ing or opening one file in a loop) gives the same string, without decoding.
+  readonly #lastBytes = new Uint8Array(SHORT_STRING);
+  #lastView: Uint8Array = new Uint8Array(0);
+  #lastViewAt = -1;
+  #lastLength = -1;
+  #lastString = "";
 
   constructor(memory: WebAssembly.Memory | null = null) {
     this.#memory = memory;
@@ -47,6 +68,9 @@ export class GuestMemory {
   bind(memory: WebAssembly.Memory | null): void {
     this.#memory = memory;
     this.#buffer = null;
+    this.#bytes = new Uint8Array(0);
+    this.#view = new DataView(this.#bytes.buffer);
+    this.#lastViewAt = -1;
   }
 
   /** The attached memory, if any. */
@@ -61,12 +85,13 @@ export class GuestMemory {
 
   #refresh(): Uint8Array {
     const memory = this.#memory;
-    if (memory === null) return this.#bytes.length === 0 ? this.#bytes : (this.#bytes = new Uint8Array(0));
+    if (memory === null) return this.#bytes; // empty since bind()
     const buffer = memory.buffer;
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#view = new DataView(buffer);
       this.#bytes = new Uint8Array(buffer);
+      this.#lastViewAt = -1;
     }
     return this.#bytes;
   }
@@ -74,7 +99,19 @@ export class GuestMemory {
   /** Checks that `[ptr, ptr + len)` lies in memory; returns ptr as u32. EFAULT otherwise. */
   check(ptr: number, len: number): number {
     const p = ptr >>> 0;
-    const size = this.#refresh().length;
+    // Strictly below the cached length: a detached view (length 0) never passes.
+    if ((len >>> 0) === len && p + len < this.#bytes.length) return p;
+    return this.#checkSlow(p, len);
+  }
+
+  #checkSlow(p: number, len: number): number {
+    let size = this.#refresh().length;
+    if (p + len > size && isShared(this.#buffer)) {
+      // A shared memory another thread grew (the worker bridge): V8 hands this thread
+      // the longer buffer only after an interrupt; grow(0) makes it current now.
+      this.#memory!.grow(0);
+      size = this.#refresh().length;
+    }
     if (!Number.isSafeInteger(len) || len < 0 || p + len > size) fault(p, len);
     return p;
   }
@@ -86,8 +123,16 @@ export class GuestMemory {
 
   /** A live view on `[ptr, ptr + len)` (valid until the memory grows). */
   bytes(ptr: number, len: number): Uint8Array {
-    const p = this.check(ptr, len >>> 0);
-    return this.#bytes.subarray(p, p + (len >>> 0));
+    const n = len >>> 0;
+    const p = this.check(ptr, n);
+    const buffer = this.#buffer;
+    if (buffer === null) return this.#bytes.subarray(p, p + n);
+    // Programs reuse their I/O buffers: the same range of the same buffer gives the
+    // same (live) view again, instead of a new object per call.
+    // (#refresh forgets the view when the buffer changes.)
+    if (p === this.#lastViewAt && n === this.#lastView.length) return this.#lastView;
+    this.#lastViewAt = p;
+    return (this.#lastView = new Uint8Array(buffer, p, n));
   }
 
   /** A copy of `[ptr, ptr + len)`. */
@@ -109,9 +154,33 @@ export class GuestMemory {
 
   /** Decodes a UTF-8 string; ILSEQ if it is not valid UTF-8. */
   string(ptr: number, len: number): string {
-    const view = this.bytes(ptr, len);
+    const n = len >>> 0;
+    const p = this.check(ptr, n);
+    if (n <= SHORT_STRING) {
+      const bytes = this.#bytes;
+      const last = this.#lastBytes;
+      if (n === this.#lastLength) {
+        let i = 0;
+        while (i < n && bytes[p + i] === last[i]) i++;
+        if (i === n) return this.#lastString;
+      }
+      let i = 0;
+      for (; i < n; i++) {
+        const c = bytes[p + i];
+        if (c > 0x7f) break;
+        last[i] = c;
+      }
+      if (i === n) {
+        let text = "";
+        for (let at = 0; at < n; at += 16) text += ascii(last, at, Math.min(16, n - at));
+        this.#lastLength = n;
+        this.#lastString = text;
+        return text;
+      }
+      this.#lastLength = -1;
+    }
     try {
-      return decoder.decode(view);
+      return decoder.decode(this.#bytes.subarray(p, p + n));
     } catch {
       throw new WasiError(ERRNO.ILSEQ, "string is not valid UTF-8");
     }
@@ -149,7 +218,15 @@ export class GuestMemory {
   }
   setU64(ptr: number, value: bigint | number): void {
     const p = this.check(ptr, 8);
-    this.#view.setBigUint64(p, BigInt.asUintN(64, BigInt(value)), true);
+    writeU64(this.#view, p, value);
+  }
+
+  /**
+   * The views after a successful {@link check} (valid until the memory grows):
+   * for encoders that write a whole record after one check.
+   */
+  get view(): DataView {
+    return this.#view;
   }
 
   /**
@@ -167,6 +244,179 @@ export class GuestMemory {
       views.push(this.bytes(buf, len));
     }
     return views;
+  }
+
+  /**
+   * The one buffer of a single-entry iovec array as a live view, or null when
+   * the array has another length (then use {@link iovecs}). Same checks.
+   */
+  iovec1(ptr: number, count: number): Uint8Array | null {
+    if ((count >>> 0) !== 1) return null;
+    const at = this.check(ptr, LAYOUT.IOVEC_SIZE);
+    const view = this.#view;
+    return this.bytes(view.getUint32(at, true), view.getUint32(at + 4, true));
+  }
+}
+
+const char = String.fromCharCode;
+
+/**
+ * `n` (at most 16) ASCII bytes from `b[p]` as one flat string: fromCharCode with
+ * the bytes as arguments beats TextDecoder, `apply` and concatenation (which
+ * makes rope strings that are flattened again when hashed) in V8 and
+ * JavaScriptCore.
+ */
+function ascii(b: Uint8Array, p: number, n: number): string {
+  switch (n) {
+    case 0:
+      return "";
+    case 1:
+      return char(b[p]);
+    case 2:
+      return char(b[p], b[p + 1]);
+    case 3:
+      return char(b[p], b[p + 1], b[p + 2]);
+    case 4:
+      return char(b[p], b[p + 1], b[p + 2], b[p + 3]);
+    case 5:
+      return char(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4]);
+    case 6:
+      return char(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5]);
+    case 7:
+      return char(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6]);
+    case 8:
+      return char(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7]);
+    case 9:
+      return char(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8]);
+    case 10:
+      return char(
+        b[p],
+        b[p + 1],
+        b[p + 2],
+        b[p + 3],
+        b[p + 4],
+        b[p + 5],
+        b[p + 6],
+        b[p + 7],
+        b[p + 8],
+        b[p + 9],
+      );
+    case 11:
+      return char(
+        b[p],
+        b[p + 1],
+        b[p + 2],
+        b[p + 3],
+        b[p + 4],
+        b[p + 5],
+        b[p + 6],
+        b[p + 7],
+        b[p + 8],
+        b[p + 9],
+        b[p + 10],
+      );
+    case 12:
+      return char(
+        b[p],
+        b[p + 1],
+        b[p + 2],
+        b[p + 3],
+        b[p + 4],
+        b[p + 5],
+        b[p + 6],
+        b[p + 7],
+        b[p + 8],
+        b[p + 9],
+        b[p + 10],
+        b[p + 11],
+      );
+    case 13:
+      return char(
+        b[p],
+        b[p + 1],
+        b[p + 2],
+        b[p + 3],
+        b[p + 4],
+        b[p + 5],
+        b[p + 6],
+        b[p + 7],
+        b[p + 8],
+        b[p + 9],
+        b[p + 10],
+        b[p + 11],
+        b[p + 12],
+      );
+    case 14:
+      return char(
+        b[p],
+        b[p + 1],
+        b[p + 2],
+        b[p + 3],
+        b[p + 4],
+        b[p + 5],
+        b[p + 6],
+        b[p + 7],
+        b[p + 8],
+        b[p + 9],
+        b[p + 10],
+        b[p + 11],
+        b[p + 12],
+        b[p + 13],
+      );
+    case 15:
+      return char(
+        b[p],
+        b[p + 1],
+        b[p + 2],
+        b[p + 3],
+        b[p + 4],
+        b[p + 5],
+        b[p + 6],
+        b[p + 7],
+        b[p + 8],
+        b[p + 9],
+        b[p + 10],
+        b[p + 11],
+        b[p + 12],
+        b[p + 13],
+        b[p + 14],
+      );
+    case 16:
+      return char(
+        b[p],
+        b[p + 1],
+        b[p + 2],
+        b[p + 3],
+        b[p + 4],
+        b[p + 5],
+        b[p + 6],
+        b[p + 7],
+        b[p + 8],
+        b[p + 9],
+        b[p + 10],
+        b[p + 11],
+        b[p + 12],
+        b[p + 13],
+        b[p + 14],
+        b[p + 15],
+      );
+    default:
+      throw new RangeError("at most 16 bytes");
+  }
+}
+
+/**
+ * Writes a u64 at `p` of `view` (already bounds-checked): a non-negative safe
+ * integer as two u32 halves (no BigInt), anything else as a BigInt, wrapped
+ * to 64 bits (negative values as two's complement).
+ */
+export function writeU64(view: DataView, p: number, value: bigint | number): void {
+  if (typeof value === "number" && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+    view.setUint32(p, value >>> 0, true);
+    view.setUint32(p + 4, (value / TWO_32) >>> 0, true);
+  } else {
+    // setBigUint64 wraps modulo 2^64 itself; BigInt() throws for a fractional number, as before.
+    view.setBigUint64(p, typeof value === "bigint" ? value : BigInt(value), true);
   }
 }
 

@@ -34,3 +34,11 @@ export {
   WasiReactor,
   type WasiResult,
 } from "./wasi.ts";
+export {
+  hasWorkerBridge,
+  rememberModuleBytes,
+  runWasiInWorker,
+  wasiRunMode,
+  type WorkerBridgeOptions,
+  type WorkerWasiOptions,
+} from "./worker_bridge.ts";

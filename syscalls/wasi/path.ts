@@ -7,26 +7,30 @@
  * @module
  */
 
-import { then } from "../../kernel/_maybe.ts";
+import { isPromise, then } from "../../kernel/_maybe.ts";
 import * as sys from "../../kernel/syscalls/mod.ts";
 import { AT, O, type Stat } from "../../kernel/types.ts";
-import { kernelStatusFlags, SYNC_FDFLAGS, timesFromFlags, u64, writeFilestat } from "./_encode.ts";
+import { kernelStatusFlags, SYNC_FDFLAGS, timesFromFlags, writeFilestat } from "./_encode.ts";
 import { define, i32, i64, out, type WasiFunction } from "./_registry.ts";
+import { LAYOUT, LOOKUPFLAGS, OFLAGS, OFLAGS_ALL, READ_RIGHTS, RIGHT_BITS } from "./abi.ts";
 import {
-  DIRECTORY_INHERITING,
-  FILE_RIGHTS,
-  LAYOUT,
-  LOOKUPFLAGS,
-  OFLAGS,
-  OFLAGS_ALL,
-  READ_RIGHTS,
-  RIGHTS,
-} from "./abi.ts";
-import { accessMask, isDirectory, maxRights, type WasiContext, wasiFiletype } from "./context.ts";
+  accessMask,
+  maxInheriting,
+  maxRights,
+  rightsBits,
+  type WasiContext,
+  wasiFiletype,
+} from "./context.ts";
 import { fail } from "./errno.ts";
 import { utf8 } from "./memory.ts";
 
 const BENEATH = { beneath: true } as const;
+const READ_BITS = Number(READ_RIGHTS);
+// Programs open with the same rights again and again: the last conversions, by argument.
+let lastBase = 0n;
+let lastBaseBits = 0;
+let lastInheriting = 0n;
+let lastInheritingBits = 0;
 const FD = (name = "fd") => i32(name);
 
 function follows(lookupflags: number): boolean {
@@ -51,11 +55,11 @@ function follows(lookupflags: number): boolean {
 function openFlags(
   dirflags: number,
   oflags: number,
-  base: bigint,
+  base: number,
   fdflags: number,
   writable: boolean,
 ): number {
-  const readable = (base & READ_RIGHTS) !== 0n;
+  const readable = (base & READ_BITS) !== 0;
   let flags = readable && writable ? O.RDWR : writable ? O.WRONLY : readable ? O.RDONLY : O.RDONLY | O.PATH;
   if (oflags & OFLAGS.CREAT) flags |= O.CREAT;
   if (oflags & OFLAGS.DIRECTORY) flags |= O.DIRECTORY;
@@ -81,20 +85,33 @@ function pathOpen(
   if ((oflags >>> 0) & ~OFLAGS_ALL) fail("EINVAL", "unknown oflags");
   const path = ctx.memory.string(pathPtr, pathLen >>> 0);
   ctx.memory.check(fdPtr, 4);
-  const base = u64(rightsBase), inheriting = u64(rightsInheriting);
-  const writable = (base & RIGHTS.FD_WRITE) !== 0n || (oflags & OFLAGS.TRUNC) !== 0;
+  // Every defined right is in the low 32 bits (rights above them are dropped by the masks below).
+  const base = rightsBase === lastBase ? lastBaseBits : (lastBaseBits = rightsBits(lastBase = rightsBase));
+  const writable = (base & RIGHT_BITS.FD_WRITE) !== 0 || (oflags & OFLAGS.TRUNC) !== 0;
   const flags = openFlags(dirflags, oflags, base, fdflags & 0xffff, writable);
   const opened = sys.openat(ctx.proc, dirfd >>> 0, path, flags, 0o666, BENEATH);
-  return then(opened, (fd: number) => {
-    const file = ctx.proc.fds.get(fd);
-    const dir = isDirectory(file);
-    ctx.setState(file, {
-      base: base & maxRights(file) & accessMask(file),
-      inheriting: inheriting & (dir ? DIRECTORY_INHERITING : FILE_RIGHTS),
-      syncFlags: fdflags & SYNC_FDFLAGS,
-    });
-    ctx.memory.setU32(fdPtr, fd);
-  });
+  if (isPromise(opened)) {
+    return opened.then((fd) => recordOpen(ctx, fd, base, rightsInheriting, fdflags, fdPtr));
+  }
+  recordOpen(ctx, opened, base, rightsInheriting, fdflags, fdPtr);
+}
+
+/** Stores the new fd's rights and sync flags, and the fd for the guest. */
+function recordOpen(
+  ctx: WasiContext,
+  fd: number,
+  base: number,
+  inheriting: bigint,
+  fdflags: number,
+  fdPtr: number,
+) {
+  const file = ctx.proc.fds.get(fd);
+  const bits = inheriting === lastInheriting
+    ? lastInheritingBits
+    : (lastInheritingBits = rightsBits(lastInheriting = inheriting));
+  const kept = bits & maxInheriting(file);
+  ctx.setState(file, base & maxRights(file) & accessMask(file), kept, fdflags & SYNC_FDFLAGS);
+  ctx.memory.setU32(fdPtr, fd);
 }
 
 function pathReadlink(

@@ -15,6 +15,7 @@ import { type Arg, define, i32, iovecRanges, out, type Range, type WasiFunction 
 import { FDFLAGS, RIFLAGS, SDFLAGS, SOCKET_RIGHTS } from "./abi.ts";
 import { isListener, type WasiContext } from "./context.ts";
 import { fail } from "./errno.ts";
+import { willWait } from "./fd.ts";
 import { gather, scatter, totalLength } from "./memory.ts";
 
 /** The socket stream behind an fd: EBADF if closed, ENOTSOCK if not a socket. */
@@ -36,7 +37,7 @@ function sockAccept(ctx: WasiContext, fd: number, flags: number, fdPtr: number) 
     // (openStream's flags parameter is typed as the literal O.RDWR by its default value.)
     const status = (O.RDWR | (flags & FDFLAGS.NONBLOCK ? O.NONBLOCK : 0)) as typeof O.RDWR;
     const newFd = sys.openStream(ctx.proc, stream, status);
-    ctx.setState(ctx.proc.fds.get(newFd), { base: SOCKET_RIGHTS, inheriting: 0n, syncFlags: 0 });
+    ctx.setState(ctx.proc.fds.get(newFd), Number(SOCKET_RIGHTS), 0, 0);
     ctx.memory.setU32(fdPtr, newFd);
   });
 }
@@ -58,7 +59,9 @@ function sockRecv(
   mem.check(roFlagsPtr, 2);
   if (isListener(file.stream)) fail("ENOTCONN");
   ctx.assertReady(file, POLL.IN);
-  const direct = views.length === 1;
+  // A call that will wait reads into a buffer, then into the iovecs as they are after the wait.
+  const waits = willWait(ctx, file, POLL.IN);
+  const direct = views.length === 1 && !waits;
   const buffer = direct ? views[0] : new Uint8Array(totalLength(views));
   const stream = file.stream;
   let received: Maybe<number>;
@@ -71,7 +74,7 @@ function sockRecv(
     received = sys.read(ctx.proc, fd >>> 0, buffer);
   }
   return then(received, (n: number) => {
-    if (!direct) scatter(buffer, n, views);
+    if (!direct) scatter(buffer, n, waits ? mem.iovecs(iovs, iovsLen) : views);
     mem.setU32(datalenPtr, n);
     mem.setU16(roFlagsPtr, 0);
   });
@@ -95,10 +98,11 @@ function sockSend(
 ) {
   const file = socketOf(ctx, fd);
   if (siFlags & 0xffff) fail("EINVAL", "no siflags are defined");
-  const data = gather(ctx.memory.iovecs(iovs, iovsLen));
+  let data = gather(ctx.memory.iovecs(iovs, iovsLen));
   ctx.memory.check(lenPtr, 4);
   if (isListener(file.stream)) fail("ENOTCONN");
   ctx.assertReady(file, POLL.OUT);
+  if (willWait(ctx, file, POLL.OUT)) data = data.slice(); // the kernel keeps a copy, not a view, across the wait
   return then(sys.write(ctx.proc, fd >>> 0, data), (n: number) => ctx.memory.setU32(lenPtr, n));
 }
 

@@ -13,7 +13,9 @@ import { OpenFile } from "../../kernel/open_file.ts";
 import type { Process } from "../../kernel/process.ts";
 import type { Stream } from "../../kernel/stream.ts";
 import * as sys from "../../kernel/syscalls/mod.ts";
+import type { Maybe } from "../../kernel/types.ts";
 import type { Arg, WasiFunction } from "./_registry.ts";
+import { makeTrampolines, PARKED } from "./_trampoline.ts";
 import { ERRNO, ERRNO_NAMES, MODULE } from "./abi.ts";
 import { ARGS_ENVIRON_FUNCTIONS } from "./args_environ.ts";
 import { CLOCK_FUNCTIONS } from "./clock.ts";
@@ -28,6 +30,7 @@ import { PROC_FUNCTIONS } from "./proc.ts";
 import { RANDOM_FUNCTIONS } from "./random.ts";
 import { SOCK_FUNCTIONS } from "./sock.ts";
 import { type SocketSource, toSocketStream } from "./tcp.ts";
+import { runWasiInWorker, wasiRunMode, type WorkerBridgeOptions } from "./worker_bridge.ts";
 
 /** Every `wasi_snapshot_preview1` function, by name order. */
 export const WASI_FUNCTIONS: readonly WasiFunction[] = [
@@ -86,6 +89,13 @@ export interface WasiOptions {
    * call that would have to wait fails with NOTSUP, and sleeps use Atomics.wait).
    */
   jspi?: "auto" | boolean;
+  /**
+   * Run the program in a worker whose imports block on a SharedArrayBuffer
+   * bridge to this thread's kernel (`worker_bridge.ts`): true (or bridge
+   * settings) always; "auto" (default) when `jspi` is "auto" and the runtime
+   * lacks JSPI but has Workers; false never.
+   */
+  worker?: "auto" | boolean | WorkerBridgeOptions;
   /** Receives one line per WASI call: name, arguments, errno. */
   trace?: (line: string) => void;
   /** Run in this process instead of a new one (its stdio stays; args/env are replaced when given). */
@@ -164,6 +174,8 @@ export class WasiHost {
   lastHostError: unknown = undefined;
   readonly #trace?: (line: string) => void;
   readonly #memory?: WebAssembly.Memory;
+  /** The Promise a trampoline's plain import parked, for its Suspending import to return. */
+  #parked: Promise<number> | null = null;
 
   private constructor(context: WasiContext, jspi: boolean, options: WasiOptions) {
     this.context = context;
@@ -173,14 +185,181 @@ export class WasiHost {
     context.canBlock = jspi;
     const asyncDrivers = [...context.kernel.mounts.all()].some((m) => !m.fs.synchronous);
     const wasi: Record<string, WebAssembly.ImportValue> = {};
+    // Imports that may wait go through a trampoline (`_trampoline.ts`): a plain call
+    // first, JSPI only when the kernel returned a Promise.
+    const blocking: WasiFunction[] = [];
     for (const fn of WASI_FUNCTIONS) {
       const suspending = jspi && (fn.blocking === "stream" || (fn.blocking === "driver" && asyncDrivers));
-      const call = (...args: Arg[]) => this.#invoke(fn, args, suspending);
-      wasi[fn.name] = suspending
-        ? new (jspiApi().Suspending)(call) as unknown as WebAssembly.ImportValue
-        : call as WebAssembly.ImportValue;
+      if (suspending) blocking.push(fn);
+      else wasi[fn.name] = this.#import(fn, false) as WebAssembly.ImportValue;
+    }
+    if (blocking.length > 0) {
+      const wait = new (jspiApi().Suspending)(() => {
+        const parked = this.#parked;
+        this.#parked = null;
+        if (parked === null) throw new Error("WASI trampoline: nothing parked");
+        return parked;
+      }) as unknown as WebAssembly.ImportValue;
+      const trampolines = makeTrampolines(
+        blocking.map((fn) => fn.params.map(([, type]) => type)),
+        blocking.map((fn) => this.#import(fn, true)),
+        wait,
+      );
+      blocking.forEach((fn, i) => (wasi[fn.name] = trampolines[i]));
     }
     this.imports = { ...options.imports, [MODULE]: wasi };
+  }
+
+  /**
+   * The JavaScript side of one import. `park`: a Promise from the kernel is
+   * parked for the trampoline's Suspending import and PARKED returned (only for
+   * imports behind a trampoline); otherwise a Promise is NOTSUP (a driver that
+   * turned out asynchronous without JSPI). Without a trace, a wrapper of the
+   * function's own arity that calls the implementation directly.
+   */
+  #import(fn: WasiFunction, park: boolean): (...args: never[]) => number {
+    const settle = (result: Maybe<number | void>): number => {
+      if (!isPromise(result)) return result ?? 0;
+      if (park) {
+        this.#parked = this.#settled(fn, result, "");
+        return PARKED;
+      }
+      result.catch(() => {});
+      return ERRNO.NOTSUP;
+    };
+    if (this.#trace) {
+      return (...args: Arg[]) => {
+        const r = this.#invoke(fn, args, park);
+        if (!isPromise(r)) return r ?? 0;
+        this.#parked = r;
+        return PARKED;
+      };
+    }
+    const ctx = this.context;
+    const impl = fn.impl as unknown as (ctx: WasiContext, ...args: Arg[]) => Maybe<number | void>;
+    const fail = (error: unknown): number => errnoOf(error, (e) => this.#unexpected(fn, e));
+    // One literal per arity: the engine's wasm-to-JS call matches it exactly.
+    type A = Arg;
+    switch (fn.params.length) {
+      case 0:
+        return () => {
+          let r;
+          try {
+            r = impl(ctx);
+          } catch (e) {
+            return fail(e);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      case 1:
+        return (a: A) => {
+          let r;
+          try {
+            r = impl(ctx, a);
+          } catch (e) {
+            return fail(e);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      case 2:
+        return (a: A, b: A) => {
+          let r;
+          try {
+            r = impl(ctx, a, b);
+          } catch (e) {
+            return fail(e);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      case 3:
+        return (a: A, b: A, c: A) => {
+          let r;
+          try {
+            r = impl(ctx, a, b, c);
+          } catch (e) {
+            return fail(e);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      case 4:
+        return (a: A, b: A, c: A, d: A) => {
+          let r;
+          try {
+            r = impl(ctx, a, b, c, d);
+          } catch (e) {
+            return fail(e);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      case 5:
+        return (a: A, b: A, c: A, d: A, e: A) => {
+          let r;
+          try {
+            r = impl(ctx, a, b, c, d, e);
+          } catch (error) {
+            return fail(error);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      case 6:
+        return (a: A, b: A, c: A, d: A, e: A, f: A) => {
+          let r;
+          try {
+            r = impl(ctx, a, b, c, d, e, f);
+          } catch (error) {
+            return fail(error);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      case 7:
+        return (a: A, b: A, c: A, d: A, e: A, f: A, g: A) => {
+          let r;
+          try {
+            r = impl(ctx, a, b, c, d, e, f, g);
+          } catch (error) {
+            return fail(error);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      case 8:
+        return (a: A, b: A, c: A, d: A, e: A, f: A, g: A, h: A) => {
+          let r;
+          try {
+            r = impl(ctx, a, b, c, d, e, f, g, h);
+          } catch (error) {
+            return fail(error);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      case 9:
+        return (a: A, b: A, c: A, d: A, e: A, f: A, g: A, h: A, i: A) => {
+          let r;
+          try {
+            r = impl(ctx, a, b, c, d, e, f, g, h, i);
+          } catch (error) {
+            return fail(error);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+      default:
+        return (...args: A[]) => {
+          let r;
+          try {
+            r = impl(ctx, ...args);
+          } catch (error) {
+            return fail(error);
+          }
+          return r === undefined ? 0 : settle(r);
+        };
+    }
+  }
+
+  /** The errno a pending call settles to (WasiExit still rejects, to unwind the guest). */
+  #settled(fn: WasiFunction, result: Promise<number | void>, described: string): Promise<number> {
+    return result.then(
+      (r) => this.#done(fn, described, r ?? 0),
+      (error) => this.#done(fn, described, errnoOf(error, (e) => this.#unexpected(fn, e))),
+    );
   }
 
   /** Creates the process (unless given), its stdio and preopens. */
@@ -301,10 +480,7 @@ export class WasiHost {
         result.catch(() => {});
         return this.#done(fn, described, ERRNO.NOTSUP);
       }
-      return result.then(
-        (r) => this.#done(fn, described, r ?? 0),
-        (error) => this.#done(fn, described, errnoOf(error, (e) => this.#unexpected(fn, e))),
-      );
+      return this.#settled(fn, result, described);
     }
     return this.#done(fn, described, result ?? 0);
   }
@@ -342,6 +518,7 @@ export async function runWasi(
   module: WebAssembly.Module | BufferSource,
   options: WasiOptions = {},
 ): Promise<WasiResult> {
+  if (wasiRunMode(module, options) === "worker") return await runWasiInWorker(kernel, module, options);
   const compiled = await compile(module);
   const host = await WasiHost.create(kernel, options);
   let instance: WebAssembly.Instance;

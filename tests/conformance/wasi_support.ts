@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AT, collector, createKernel, O, sys } from "../../mod.ts";
-import { runWasi, type SocketSource } from "../../syscalls/wasi/mod.ts";
+import { runWasi, type SocketSource, type WasiOptions } from "../../syscalls/wasi/mod.ts";
 import { makeTempDir, removeDir } from "../_support/temp_dir.ts";
 import { buildFixture, type FixtureKind, fixturesDir } from "../fixtures/build.ts";
 
@@ -113,12 +113,13 @@ function stdinOf(c: FixtureCase): string | ReadableStream<Uint8Array> {
   return "";
 }
 
-/** Runs a case under vkernel: preopen `/`, FIXTURE_DIR=/work, files copied in, sockets if given. */
+/** Runs a case under vkernel: preopen `/`, FIXTURE_DIR=/work, files copied in, sockets if given, more `runWasi` options. */
 export async function runVkernel(
   kind: "c" | "go-wasip1",
   wasm: string,
   c: FixtureCase,
   sockets: SocketSource[] = [],
+  options: WasiOptions = {},
 ): Promise<RunOutput> {
   const kernel = createKernel();
   const proc = kernel.createProcess({ umask: 0 });
@@ -151,6 +152,7 @@ export async function runVkernel(
     stderr: err.sink,
     preopens: ["/"],
     sockets,
+    ...options,
   });
   return {
     stdout: out.text(),
