@@ -7,31 +7,9 @@
  * @module
  */
 
+import { leb, readLeb } from "./_wasm_binary.ts";
+
 const PAGE = 65536;
-
-function readLeb(bytes: Uint8Array, at: number): [value: number, next: number] {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    if (at >= bytes.length) throw new RangeError("truncated LEB128 in module");
-    const b = bytes[at++];
-    result += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [result, at];
-    shift += 7;
-    if (shift > 35) throw new RangeError("LEB128 too long in module");
-  }
-}
-
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) b |= 0x80;
-    out.push(b);
-  } while (value > 0);
-  return out;
-}
 
 /**
  * Returns a copy of `bytes` whose defined memories may grow to at most

@@ -11,6 +11,8 @@
  * @module
  */
 
+import { leb, readLeb, readName } from "./_wasm_binary.ts";
+
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 
@@ -34,38 +36,6 @@ export interface SharedModule {
   readonly bytes: Uint8Array;
   /** The memory, or null for a module without one. */
   readonly memory: SharedMemoryInfo | null;
-}
-
-function readLeb(bytes: Uint8Array, at: number): [value: number, next: number] {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    if (at >= bytes.length) throw new RangeError("truncated LEB128 in module");
-    const b = bytes[at++];
-    result += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [result, at];
-    shift += 7;
-    if (shift > 35) throw new RangeError("LEB128 too long in module");
-  }
-}
-
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) b |= 0x80;
-    out.push(b);
-  } while (value > 0);
-  return out;
-}
-
-/** Skips a name (length-prefixed UTF-8) and returns it. */
-function readName(bytes: Uint8Array, at: number): [name: string, next: number] {
-  const [len, start] = readLeb(bytes, at);
-  const end = start + len;
-  if (end > bytes.length) throw new RangeError("truncated name in module");
-  return [new TextDecoder().decode(bytes.subarray(start, end)), end];
 }
 
 /** Skips table/memory limits: flags, min, and max if flagged. */
