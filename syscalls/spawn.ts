@@ -99,7 +99,7 @@ async function readSource(source: Uint8Array | ArrayBuffer | string | URL): Prom
     return new Uint8Array(await response.arrayBuffer());
   }
   // Deno loads its Node compatibility layer lazily (tens of ms): use its own API there.
-  const deno = (globalThis as { Deno?: { readFile(path: string | URL): Promise<Uint8Array> } }).Deno;
+  const deno = (globalThis as { Deno?: { readFile(path: string | URL): Promise<Uint8Array>; }; }).Deno;
   if (deno) return await deno.readFile(url ?? (source as string));
   const { readFile } = await import("node:fs/promises");
   const path = url ? (await import("node:url")).fileURLToPath(url.href) : (source as string);

@@ -22,6 +22,8 @@ import {
 } from "../../kernel/types.ts";
 import { UTIME } from "../../kernel/types.ts";
 import type { FileHandle, FileSystem, MountContext, VNode } from "../../kernel/vfs/driver.ts";
+import { checkPosition, checkSize, isId } from "../_shared/checks.ts";
+import { wallClock } from "../_shared/wall_clock.ts";
 import { Directory } from "./directory.ts";
 import { FileData, SpaceAccount } from "./file_data.ts";
 
@@ -855,27 +857,6 @@ export class MemoryFileSystem implements FileSystem {
   }
 }
 
-/**
- * A wall clock in nanoseconds (millisecond resolution) that converts to bigint
- * only when the millisecond changes, so a burst of operations shares one value.
- */
-function wallClock(): () => bigint {
-  let lastMs = -1;
-  let lastNs = 0n;
-  return () => {
-    const ms = Date.now();
-    if (ms !== lastMs) {
-      lastMs = ms;
-      lastNs = BigInt(ms) * 1_000_000n;
-    }
-    return lastNs;
-  };
-}
-
-function isId(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
-}
-
 function asNode(node: VNode): MemoryNode {
   if (node instanceof MemoryNode) return node;
   throw new TypeError("not a node of a MemoryFileSystem");
@@ -891,15 +872,6 @@ function asOpenHandle(handle: FileHandle): MemoryHandle {
   if (!(handle instanceof MemoryHandle)) throw new TypeError("not a handle of a MemoryFileSystem");
   if (handle.closed) throw new KernelError("EBADF");
   return handle;
-}
-
-function checkPosition(position: number): void {
-  if (!Number.isSafeInteger(position) || position < 0) throw new KernelError("EINVAL");
-}
-
-function checkSize(size: number): void {
-  if (!Number.isInteger(size) || size < 0) throw new KernelError("EINVAL");
-  if (size > Number.MAX_SAFE_INTEGER) throw new KernelError("EFBIG");
 }
 
 /** Length of `text` in UTF-8 (lone surrogates count as U+FFFD, 3 bytes). */

@@ -44,6 +44,8 @@ import {
 } from "../../kernel/types.ts";
 import { UTIME } from "../../kernel/types.ts";
 import type { FileHandle, FileSystem, MountContext, VNode } from "../../kernel/vfs/driver.ts";
+import { checkPosition, checkSize, isId } from "../_shared/checks.ts";
+import { wallClock } from "../_shared/wall_clock.ts";
 import { Directory } from "../memory/directory.ts";
 import { HandleLru } from "./_handle_lru.ts";
 import { type Durability, MetaLog, type MetaRecord, type NodeRecord } from "./_meta_log.ts";
@@ -1856,23 +1858,6 @@ function mismatchAsExists(error: unknown): unknown {
     : error;
 }
 
-function wallClock(): () => bigint {
-  let lastMs = -1;
-  let lastNs = 0n;
-  return () => {
-    const ms = Date.now();
-    if (ms !== lastMs) {
-      lastMs = ms;
-      lastNs = BigInt(ms) * 1_000_000n;
-    }
-    return lastNs;
-  };
-}
-
-function isId(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
-}
-
 function asNode(node: VNode): OpfsNode {
   if (node instanceof OpfsNode) return node;
   throw new TypeError("not a node of an OpfsFileSystem");
@@ -1888,13 +1873,4 @@ function asOpenHandle(handle: FileHandle): OpfsHandle {
   if (!(handle instanceof OpfsHandle)) throw new TypeError("not a handle of an OpfsFileSystem");
   if (handle.closed) throw new KernelError("EBADF");
   return handle;
-}
-
-function checkPosition(position: number): void {
-  if (!Number.isSafeInteger(position) || position < 0) throw new KernelError("EINVAL");
-}
-
-function checkSize(size: number): void {
-  if (!Number.isInteger(size) || size < 0) throw new KernelError("EINVAL");
-  if (size > Number.MAX_SAFE_INTEGER) throw new KernelError("EFBIG");
 }

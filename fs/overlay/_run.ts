@@ -1,7 +1,7 @@
 /**
- * Running overlay operations written once as generators over drivers that may
- * answer with a value or a Promise: synchronous while every driver call is,
- * asynchronous from the first Promise on.
+ * Running overlay operations written once as generators (see
+ * `fs/_shared/step.ts`): directory helpers and a serial queue for
+ * asynchronous drivers.
  *
  * @module
  */
@@ -9,47 +9,7 @@
 import { KernelError } from "../../kernel/errno.ts";
 import type { DirEntry, Maybe } from "../../kernel/types.ts";
 import type { FileSystem, VNode } from "../../kernel/vfs/driver.ts";
-
-/** An operation: yields every {@link Maybe} a driver returns, returns `T`. */
-export type Step<T> = Generator<unknown, T, unknown>;
-
-/** Yields `value` to the runner and returns what it resolves to. */
-export function* wait<T>(value: Maybe<T>): Step<T> {
-  return (yield value) as T;
-}
-
-/** Whether `value` is a thenable. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown; } | null)?.then === "function";
-}
-
-/**
- * Runs `op`, synchronously while every yielded value is plain; a rejected
- * Promise is thrown into the operation at its `yield`.
- */
-export function run<T>(op: Step<T>): Maybe<T> {
-  let input: unknown = undefined;
-  for (;;) {
-    const step = op.next(input);
-    if (step.done) return step.value;
-    if (isThenable(step.value)) return continueAsync(op, step.value);
-    input = step.value;
-  }
-}
-
-async function continueAsync<T>(op: Step<T>, first: PromiseLike<unknown>): Promise<T> {
-  let pending: unknown = first;
-  for (;;) {
-    let step: IteratorResult<unknown, T>;
-    try {
-      step = op.next(await pending);
-    } catch (error) {
-      step = op.throw(error);
-    }
-    if (step.done) return step.value;
-    pending = step.value;
-  }
-}
+import { run, type Step, wait } from "../_shared/step.ts";
 
 /** `fs.lookup`, with a thrown ENOENT as null. */
 export function* lookupIn(fs: FileSystem, dir: VNode, name: string): Step<VNode | null> {

@@ -16,8 +16,10 @@ import {
   type StatFs,
 } from "../../kernel/types.ts";
 import type { FileHandle, FileSystem, MountContext, VNode } from "../../kernel/vfs/driver.ts";
+import { assignCookies, firstAfter } from "../_shared/readdir_cookies.ts";
+import { type Step, wait } from "../_shared/step.ts";
 import { MemoryFileSystem } from "../memory/mod.ts";
-import { listAll, lookupIn, Serializer, type Step, wait } from "./_run.ts";
+import { listAll, lookupIn, Serializer } from "./_run.ts";
 
 /** Prefix of the whiteout entries kept in the upper layer (AUFS's convention). */
 export const WHITEOUT_PREFIX = ".wh.";
@@ -1088,24 +1090,11 @@ export class CopyOnWriteFileSystem implements FileSystem {
       if (cookie === 0 && cookies.size > names.size) {
         for (const name of [...cookies.keys()]) if (!names.has(name)) cookies.delete(name);
       }
-      listing = [];
-      for (const name of names.keys()) {
-        let c = cookies.get(name);
-        if (c === undefined) cookies.set(name, c = dir.nextCookie++);
-        listing.push({ cookie: c, name });
-      }
-      listing.sort((a, b) => a.cookie - b.cookie);
+      listing = assignCookies(dir, cookies, names.keys());
       dir.listing = listing;
     }
-    let low = 0;
-    let high = listing.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (listing[mid].cookie <= cookie) low = mid + 1;
-      else high = mid;
-    }
     const entries: DirEntry[] = [];
-    for (let i = low; i < listing.length && entries.length < limit; i++) {
+    for (let i = firstAfter(listing, cookie); i < listing.length && entries.length < limit; i++) {
       const { cookie: next, name } = listing[i];
       const child = yield* this.child(dir, name);
       if (child === null) continue;

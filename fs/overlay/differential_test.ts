@@ -13,311 +13,20 @@
  * the class documentation), so the lower content has no hard links.
  */
 
-import fc from "fast-check";
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { KernelError } from "../../kernel/errno.ts";
 import { FileType, O } from "../../kernel/types.ts";
-import type { FileHandle, FileSystem, VNode } from "../../kernel/vfs/driver.ts";
-import { propertyRuns } from "../../tests/_support/property_runs.ts";
+import type { FileSystem, VNode } from "../../kernel/vfs/driver.ts";
+import {
+  type DifferentialSubject,
+  driverDifferential,
+  listAll,
+  lookup,
+  snapshot,
+  walk,
+} from "../_contract/_test_driver_differential.ts";
 import { MemoryFileSystem } from "../memory/mod.ts";
 import { AsyncFileSystem, populate, type TreeSpec } from "./_testing.ts";
 import { CopyOnWriteFileSystem, ReadOnlyFileSystem } from "./mod.ts";
-
-type Path = string[];
-
-type Op =
-  | { op: "create"; path: Path; mode: number; }
-  | { op: "mkdir"; path: Path; }
-  | { op: "write"; path: Path; offset: number; data: number[]; }
-  | { op: "truncate"; path: Path; size: number; }
-  | { op: "setattr"; path: Path; mode?: number; size?: number; }
-  | { op: "rename"; from: Path; to: Path; }
-  | { op: "unlink"; path: Path; }
-  | { op: "rmdir"; path: Path; }
-  | { op: "symlink"; path: Path; target: string; }
-  | { op: "readlink"; path: Path; }
-  | { op: "link"; from: Path; to: Path; }
-  | { op: "readdir"; path: Path; }
-  | { op: "stat"; path: Path; }
-  | { op: "read"; path: Path; offset: number; length: number; }
-  | { op: "open"; slot: number; path: Path; }
-  | { op: "hwrite"; slot: number; offset: number; data: number[]; }
-  | { op: "hread"; slot: number; offset: number; length: number; }
-  | { op: "htruncate"; slot: number; size: number; }
-  | { op: "hstat"; slot: number; }
-  | { op: "close"; slot: number; };
-
-const name = fc.constantFrom("a", "b", "c");
-const path: fc.Arbitrary<Path> = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(name) },
-  { weight: 3, arbitrary: fc.tuple(name, name) },
-  { weight: 1, arbitrary: fc.tuple(name, name, name) },
-);
-const anyPath: fc.Arbitrary<Path> = fc.oneof(
-  { weight: 1, arbitrary: fc.constant([] as Path) },
-  { weight: 4, arbitrary: path },
-);
-const slot = fc.integer({ min: 0, max: 1 });
-const offset = fc.oneof(fc.integer({ min: 0, max: 16 }), fc.integer({ min: 0, max: 5000 }));
-const data = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 0, maxLength: 24 });
-const length = fc.integer({ min: 0, max: 64 });
-
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 3,
-    arbitrary: fc.record({ op: fc.constant("create" as const), path, mode: fc.constantFrom(0o644, 0o600) }),
-  },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("mkdir" as const), path }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("write" as const), path, offset, data }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("truncate" as const), path, size: offset }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      op: fc.constant("setattr" as const),
-      path,
-      mode: fc.option(fc.constantFrom(0o600, 0o755), { nil: undefined }),
-      size: fc.option(offset, { nil: undefined }),
-    }),
-  },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("rename" as const), from: path, to: path }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("unlink" as const), path }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("rmdir" as const), path }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      op: fc.constant("symlink" as const),
-      path,
-      target: fc.constantFrom("a", "../b", "/c/a", "é"),
-    }),
-  },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("readlink" as const), path }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("link" as const), from: path, to: path }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("readdir" as const), path: anyPath }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("stat" as const), path: anyPath }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("read" as const), path, offset, length }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("open" as const), slot, path }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("hwrite" as const), slot, offset, data }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("hread" as const), slot, offset, length }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("htruncate" as const), slot, size: offset }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("hstat" as const), slot }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("close" as const), slot }) },
-);
-
-/** One filesystem under test and its open handles. */
-interface Side {
-  fs: FileSystem;
-  handles: (FileHandle | null)[];
-}
-
-async function lookup(fs: FileSystem, dir: VNode, name: string): Promise<VNode> {
-  const node = await fs.lookup(dir, name);
-  if (node === null) throw new KernelError("ENOENT");
-  return node;
-}
-
-async function walk(fs: FileSystem, path: Path): Promise<VNode> {
-  let node = fs.root();
-  for (const part of path) node = await lookup(fs, node, part);
-  return node;
-}
-
-async function parent(fs: FileSystem, path: Path): Promise<[VNode, string]> {
-  return [await walk(fs, path.slice(0, -1)), path[path.length - 1]];
-}
-
-function statSummary(st: { type: number; size: number; nlink: number; mode: number; }): string {
-  const directory = st.type === FileType.Directory;
-  return `type=${st.type} mode=${st.mode.toString(8)}${
-    directory ? "" : ` size=${st.size} nlink=${st.nlink}`
-  }`;
-}
-
-async function apply(side: Side, op: Op): Promise<string> {
-  const { fs, handles } = side;
-  const root = fs.root();
-  void root;
-  switch (op.op) {
-    case "create": {
-      const [dir, name] = await parent(fs, op.path);
-      await fs.create(dir, name, op.mode);
-      return "ok";
-    }
-    case "mkdir": {
-      const [dir, name] = await parent(fs, op.path);
-      await fs.mkdir(dir, name, 0o755);
-      return "ok";
-    }
-    case "write": {
-      const node = await walk(fs, op.path);
-      const handle = await fs.open(node, O.RDWR);
-      try {
-        return `wrote ${await fs.write(handle, new Uint8Array(op.data), op.offset)}`;
-      } finally {
-        await fs.close(handle);
-      }
-    }
-    case "truncate": {
-      const node = await walk(fs, op.path);
-      const handle = await fs.open(node, O.RDWR);
-      try {
-        await fs.truncate(handle, op.size);
-        return "ok";
-      } finally {
-        await fs.close(handle);
-      }
-    }
-    case "setattr": {
-      const node = await walk(fs, op.path);
-      await fs.setattr(node, { mode: op.mode, size: op.size });
-      return "ok";
-    }
-    case "rename": {
-      const [from, oldName] = await parent(fs, op.from);
-      const [to, newName] = await parent(fs, op.to);
-      await fs.rename(from, oldName, to, newName);
-      return "ok";
-    }
-    case "unlink": {
-      const [dir, name] = await parent(fs, op.path);
-      await fs.unlink(dir, name);
-      return "ok";
-    }
-    case "rmdir": {
-      const [dir, name] = await parent(fs, op.path);
-      await fs.rmdir(dir, name);
-      return "ok";
-    }
-    case "symlink": {
-      const [dir, name] = await parent(fs, op.path);
-      await fs.symlink(dir, name, op.target);
-      return "ok";
-    }
-    case "readlink":
-      return `target ${await fs.readlink(await walk(fs, op.path))}`;
-    case "link": {
-      const node = await walk(fs, op.from);
-      const [dir, name] = await parent(fs, op.to);
-      await fs.link(dir, name, node);
-      return "ok";
-    }
-    case "readdir": {
-      const node = await walk(fs, op.path);
-      return `entries ${(await listAll(fs, node)).map(([n, t]) => `${n}:${t}`).sort().join(",")}`;
-    }
-    case "stat":
-      return statSummary(await fs.stat(await walk(fs, op.path)));
-    case "read": {
-      const node = await walk(fs, op.path);
-      const handle = await fs.open(node, O.RDONLY);
-      try {
-        const buffer = new Uint8Array(op.length);
-        const count = await fs.read(handle, buffer, op.offset);
-        return `read ${[...buffer.subarray(0, count)]}`;
-      } finally {
-        await fs.close(handle);
-      }
-    }
-    case "open": {
-      const node = await walk(fs, op.path);
-      const handle = await fs.open(node, node.type === FileType.Directory ? O.RDONLY : O.RDWR);
-      const previous = handles[op.slot];
-      handles[op.slot] = handle;
-      if (previous) await fs.close(previous);
-      return "opened";
-    }
-    case "hwrite": {
-      const handle = handles[op.slot];
-      if (!handle) return "no handle";
-      return `wrote ${await fs.write(handle, new Uint8Array(op.data), op.offset)}`;
-    }
-    case "hread": {
-      const handle = handles[op.slot];
-      if (!handle) return "no handle";
-      const buffer = new Uint8Array(op.length);
-      const count = await fs.read(handle, buffer, op.offset);
-      return `read ${[...buffer.subarray(0, count)]}`;
-    }
-    case "htruncate": {
-      const handle = handles[op.slot];
-      if (!handle) return "no handle";
-      await fs.truncate(handle, op.size);
-      return "ok";
-    }
-    case "hstat": {
-      const handle = handles[op.slot];
-      if (!handle) return "no handle";
-      return statSummary(await fs.stat(handle.node));
-    }
-    case "close": {
-      const handle = handles[op.slot];
-      if (!handle) return "no handle";
-      handles[op.slot] = null;
-      await fs.close(handle);
-      return "closed";
-    }
-  }
-}
-
-/** Every entry of a directory, read through cookies two at a time. */
-async function listAll(fs: FileSystem, dir: VNode): Promise<[string, number, number][]> {
-  const out: [string, number, number][] = [];
-  let cookie = 0;
-  for (;;) {
-    const batch = await fs.readdir(dir, cookie, 2);
-    if (batch.length === 0) return out;
-    for (const entry of batch) out.push([entry.name, entry.type, entry.ino]);
-    cookie = batch[batch.length - 1].next;
-  }
-}
-
-async function outcome(side: Side, op: Op): Promise<string> {
-  try {
-    return await apply(side, op);
-  } catch (error) {
-    if (error instanceof KernelError) return `error ${error.code}`;
-    throw error;
-  }
-}
-
-/** The whole tree: types, modes, sizes, bytes, targets, and which names share an inode. */
-async function snapshot(fs: FileSystem): Promise<{ tree: string[]; sharing: string[]; }> {
-  const tree: string[] = [];
-  const byIno = new Map<number, string[]>();
-  const visit = async (dir: VNode, prefix: string): Promise<void> => {
-    const entries = await listAll(fs, dir);
-    entries.sort((a, b) => a[0] < b[0] ? -1 : 1);
-    for (const [entryName, type, ino] of entries) {
-      const path = `${prefix}/${entryName}`;
-      const node = await lookup(fs, dir, entryName);
-      assert.equal(node.type, type, `${path}: readdir type`);
-      assert.equal(node.ino, ino, `${path}: readdir ino`);
-      const st = await fs.stat(node);
-      assert.equal(st.ino, ino, `${path}: stat ino`);
-      if (type === FileType.Directory) {
-        tree.push(`${path}/ ${st.mode.toString(8)}`);
-        await visit(node, path);
-        continue;
-      }
-      byIno.set(ino, [...(byIno.get(ino) ?? []), path]);
-      if (type === FileType.Symlink) {
-        tree.push(`${path} -> ${await fs.readlink(node)}`);
-        continue;
-      }
-      const handle = await fs.open(node, O.RDONLY);
-      const buffer = new Uint8Array(st.size + 1);
-      const count = await fs.read(handle, buffer, 0);
-      await fs.close(handle);
-      assert.equal(count, st.size, `${path}: read all`);
-      tree.push(`${path} ${statSummary(st)} [${buffer.subarray(0, count)}]`);
-    }
-  };
-  await visit(fs.root(), "");
-  const sharing = [...byIno.values()].filter((names) => names.length > 1).map((names) =>
-    names.sort().join("=")
-  );
-  return { tree, sharing: sharing.sort() };
-}
 
 /** The lower content: every name of the alphabet, files, directories, a symlink, a hole. */
 const LOWER: TreeSpec = {
@@ -368,60 +77,37 @@ async function lowerImage(fs: FileSystem): Promise<string[]> {
   return out;
 }
 
-interface Layers {
-  lower: MemoryFileSystem;
-  fs: FileSystem;
-  /** Mounts the same two layers again (whiteouts and opaque markers must persist in the upper layer). */
-  remount: () => FileSystem;
-}
-
-async function differential(layers: () => Promise<Layers>): Promise<void> {
-  await fc.assert(
-    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60, size: "max" }), async (ops) => {
-      const model: Side = { fs: await populatedMemory(), handles: [null, null] };
-      const { lower, fs, remount } = await layers();
-      const before = await lowerImage(lower);
-      const subject: Side = { fs, handles: [null, null] };
-      for (const [i, op] of ops.entries()) {
-        const expected = await outcome(model, op);
-        const actual = await outcome(subject, op);
-        assert.equal(actual, expected, `op ${i}: ${JSON.stringify(op)}`);
-      }
-      for (const side of [model, subject]) {
-        for (const handle of side.handles) if (handle) await side.fs.close(handle);
-      }
-      const expected = await snapshot(model.fs);
-      assert.deepEqual(await snapshot(subject.fs), expected);
+/**
+ * An overlay over a fresh populated lower layer, mounted by `mount`. After the
+ * run, the same two layers mounted again must show the model's tree (whiteouts
+ * and opaque markers persist in the upper layer), and the lower layer must be
+ * unchanged.
+ */
+async function overlay(mount: (lower: MemoryFileSystem) => () => FileSystem): Promise<DifferentialSubject> {
+  const lower = await populatedMemory();
+  const remount = mount(lower);
+  const fs = remount();
+  const before = await lowerImage(lower);
+  return {
+    fs,
+    after: async (expected) => {
       assert.deepEqual(await snapshot(remount()), expected, "mounted again over the same layers");
       assert.deepEqual(await lowerImage(lower), before, "the lower layer is unchanged");
-    }),
-    { numRuns: propertyRuns() },
-  );
+    },
+  };
 }
 
-test(
-  "differential: copy-on-write over a populated lower layer agrees with memfs",
-  { timeout: 300_000 },
-  async () => {
-    await differential(async () => {
-      const lower = await populatedMemory();
-      const upper = new MemoryFileSystem();
-      const mount = () => new CopyOnWriteFileSystem({ lower: new ReadOnlyFileSystem(lower), upper });
-      return { lower, fs: mount(), remount: mount };
-    });
-  },
-);
+const model = { model: populatedMemory };
 
-test(
-  "differential: copy-on-write over asynchronous layers agrees with memfs",
-  { timeout: 300_000 },
-  async () => {
-    await differential(async () => {
-      const lower = await populatedMemory();
-      const upper = new AsyncFileSystem(new MemoryFileSystem());
-      const mount = () =>
-        new CopyOnWriteFileSystem({ lower: new AsyncFileSystem(new ReadOnlyFileSystem(lower)), upper });
-      return { lower, fs: mount(), remount: mount };
-    });
-  },
-);
+driverDifferential("copy-on-write over a populated lower layer", () =>
+  overlay((lower) => {
+    const upper = new MemoryFileSystem();
+    return () => new CopyOnWriteFileSystem({ lower: new ReadOnlyFileSystem(lower), upper });
+  }), model);
+
+driverDifferential("copy-on-write over asynchronous layers", () =>
+  overlay((lower) => {
+    const upper = new AsyncFileSystem(new MemoryFileSystem());
+    return () =>
+      new CopyOnWriteFileSystem({ lower: new AsyncFileSystem(new ReadOnlyFileSystem(lower)), upper });
+  }), model);

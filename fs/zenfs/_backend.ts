@@ -1,7 +1,7 @@
 /**
  * Internals of the ZenFS adapter: one call table over a ZenFS `FileSystem`
- * (its `*Sync` methods or its Promise methods), a runner for operations written
- * once as generators, error conversion and time conversion.
+ * (its `*Sync` methods or its Promise methods), error conversion and time
+ * conversion. Operations are written once as generators (`fs/_shared/step.ts`).
  *
  * @module
  */
@@ -178,47 +178,6 @@ export function forgetRemovedName(fs: ZenFileSystem, path: string): boolean {
   const names = paths.get(id);
   if (names instanceof Set) names.delete(path);
   return true;
-}
-
-/** An operation written once: it yields every {@link Maybe} a ZenFS call returns. */
-export type Step<T> = Generator<unknown, T, unknown>;
-
-/** Yields `value` to the runner and returns what it resolves to (typed `yield`). */
-export function* wait<T>(value: Maybe<T>): Step<T> {
-  return (yield value) as T;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown; } | null)?.then === "function";
-}
-
-/**
- * Runs `op`: synchronously while every yielded value is plain, switching to a
- * Promise at the first Promise. A rejection is thrown into the operation at its
- * `yield`, so `try`/`catch` inside operations works in both modes.
- */
-export function run<T>(op: Step<T>): Maybe<T> {
-  let input: unknown = undefined;
-  for (;;) {
-    const step = op.next(input);
-    if (step.done) return step.value;
-    if (isThenable(step.value)) return continueAsync(op, step.value);
-    input = step.value;
-  }
-}
-
-async function continueAsync<T>(op: Step<T>, first: PromiseLike<unknown>): Promise<T> {
-  let pending: unknown = first;
-  for (;;) {
-    let step: IteratorResult<unknown, T>;
-    try {
-      step = op.next(await pending);
-    } catch (error) {
-      step = op.throw(error);
-    }
-    if (step.done) return step.value;
-    pending = step.value;
-  }
 }
 
 /** ZenFS codes that are not kernel errno names, and the kernel's nearest. */

@@ -37,6 +37,9 @@ import {
   UTIME,
 } from "../../kernel/types.ts";
 import type { FileHandle, FileSystem, VNode } from "../../kernel/vfs/driver.ts";
+import { checkPosition, isId } from "../_shared/checks.ts";
+import { assignCookies, firstAfter } from "../_shared/readdir_cookies.ts";
+import { run, type Step, wait } from "../_shared/step.ts";
 import {
   asyncCalls,
   detectAtomicReplace,
@@ -47,11 +50,8 @@ import {
   forgetRemovedName,
   msToNs,
   nsToMs,
-  run,
-  type Step,
   syncCalls,
   toKernelError,
-  wait,
   type ZenCalls,
   zenCode,
   type ZenInode,
@@ -1126,24 +1126,11 @@ export class ZenFsFileSystem implements FileSystem {
         const present = new Set(names);
         for (const name of cookies.keys()) if (!present.has(name)) cookies.delete(name);
       }
-      listing = [];
-      for (const name of names) {
-        let c = cookies.get(name);
-        if (c === undefined) cookies.set(name, c = dir.nextCookie++);
-        listing.push({ cookie: c, name });
-      }
-      listing.sort((a, b) => a.cookie - b.cookie);
+      listing = assignCookies(dir, cookies, names);
       dir.listing = listing;
     }
-    let low = 0;
-    let high = listing.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (listing[mid].cookie <= cookie) low = mid + 1;
-      else high = mid;
-    }
     const entries: DirEntry[] = [];
-    for (let i = low; i < listing.length && entries.length < limit; i++) {
+    for (let i = firstAfter(listing, cookie); i < listing.length && entries.length < limit; i++) {
       const { cookie: next, name } = listing[i];
       let child = dir.children.get(name);
       if (child === undefined) {
@@ -1398,14 +1385,6 @@ function rethrowConverted(error: unknown): never {
 }
 
 function ignore(): void {}
-
-function isId(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
-}
-
-function checkPosition(position: number): void {
-  if (!Number.isSafeInteger(position) || position < 0) throw new KernelError("EINVAL");
-}
 
 /** A copy of `data` with room for at least `size` bytes (zeros past the old length). */
 function grow(data: Uint8Array, size: number): Uint8Array {

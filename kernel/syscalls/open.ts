@@ -44,29 +44,18 @@ function openatMaybe(
   const create = (flags & O.CREAT) !== 0;
   const exclusive = create && (flags & O.EXCL) !== 0;
   const start = proc.at(dirfd);
-  if (create && path.charCodeAt(path.length - 1) === 47) {
-    // Linux: O_CREAT with a trailing slash after a name is EISDIR once the parent resolves
-    // ("." , ".." and "/" go on to the usual EEXIST / EISDIR checks below).
-    const last = walkMaybe(proc, start, path, { follow: false, lastName: true, beneath: options.beneath });
-    const check = (w: Walked): Maybe<number> => {
-      if (w.name !== "." && w.name !== ".." && w.name !== "/") throw new KernelError("EISDIR");
-      return openWalk(proc, start, path, flags, mode, options, exclusive);
-    };
-    return isPromise(last) ? last.then(check) : check(last);
-  }
   return openWalk(proc, start, path, flags, mode, options, exclusive);
 }
 
-// The four option sets openat walks with, made once.
-const WALK_OPTIONS: readonly WalkOptions[] = [
-  { follow: false, beneath: false },
-  { follow: true, beneath: false },
-  { follow: false, beneath: true },
-  { follow: true, beneath: true },
-];
+// The eight option sets openat walks with, made once. With `create` (O_CREAT) the walker
+// answers EISDIR for a final name that must be a directory (a trailing slash, also one
+// that a final symlink's target ends with), before looking it up, as Linux does.
+const WALK_OPTIONS: readonly WalkOptions[] = [false, true].flatMap((create) =>
+  [false, true].flatMap((beneath) => [false, true].map((follow) => ({ follow, beneath, create })))
+);
 
-function walkOptions(follow: boolean, beneath: boolean): WalkOptions {
-  return WALK_OPTIONS[(follow ? 1 : 0) + (beneath ? 2 : 0)];
+function walkOptions(follow: boolean, beneath: boolean, create: boolean): WalkOptions {
+  return WALK_OPTIONS[(follow ? 1 : 0) + (beneath ? 2 : 0) + (create ? 4 : 0)];
 }
 
 function openWalk(
@@ -79,7 +68,8 @@ function openWalk(
   exclusive: boolean,
 ): Maybe<number> {
   const follow = (flags & O.NOFOLLOW) === 0 && !exclusive;
-  const walked = walkMaybe(proc, start, path, walkOptions(follow, options.beneath === true));
+  const create = (flags & O.CREAT) !== 0;
+  const walked = walkMaybe(proc, start, path, walkOptions(follow, options.beneath === true, create));
   if (isPromise(walked)) return walked.then((w) => openWalked(proc, w, path, flags, mode, exclusive));
   return openWalked(proc, walked, path, flags, mode, exclusive);
 }

@@ -355,3 +355,17 @@ describe("kernels", () => {
     assert.deepEqual(x, y);
   });
 });
+
+describe("O_CREAT and trailing slashes (found by the property tests)", () => {
+  test("a final symlink whose target ends in / is EISDIR under O_CREAT, not a loop", () => {
+    const { proc } = setup();
+    sync(symlinkat(proc, "b/", CWD, "/b"));
+    assert.equal(errnoOf(() => openat(proc, CWD, "/b", O.CREAT | O.WRONLY)), "EISDIR");
+    assert.equal(errnoOf(() => openat(proc, CWD, "/b", O.RDONLY)), "ELOOP");
+    sync(symlinkat(proc, "new/", CWD, "/n"));
+    assert.equal(errnoOf(() => openat(proc, CWD, "/n", O.CREAT | O.WRONLY)), "EISDIR");
+    assert.equal(errnoOf(() => openat(proc, CWD, "/missing/x/", O.CREAT | O.WRONLY)), "ENOENT");
+    assert.equal(errnoOf(() => openat(proc, CWD, "/tmp/", O.CREAT | O.EXCL | O.WRONLY)), "EISDIR");
+    assert.equal(errnoOf(() => openat(proc, CWD, "/tmp/.", O.CREAT | O.EXCL | O.RDONLY)), "EEXIST");
+  });
+});

@@ -27,6 +27,11 @@ export interface WalkOptions {
    */
   lastName?: boolean;
   /**
+   * O_CREAT: a final name that must be a directory (a trailing slash, also one
+   * a final symlink's target ends with) is EISDIR before it is looked up.
+   */
+  create?: boolean;
+  /**
    * Refuse to leave `start` (`..` above it, absolute paths, absolute symlinks):
    * EPERM. When `start` is the process root this is the same as a normal walk.
    */
@@ -137,6 +142,7 @@ export function walkMaybe(
     if ((name.length <= 2 && (name === "." || name === "..")) || dir.node.type !== FileType.Directory) {
       return new Walk(ctx, options, beneath, parts, dir, trailingSlash, i, depth).run();
     }
+    if (i === last && trailingSlash && options.create) throw new KernelError("EISDIR");
     let child: Maybe<VNode | null>;
     try {
       child = dir.mount.fs.lookup(dir.node, name);
@@ -245,6 +251,7 @@ class Walk {
     }
 
     if (cur.node.type !== FileType.Directory) throw new KernelError("ENOTDIR");
+    if (final && this.trailingSlash && this.options.create) throw new KernelError("EISDIR");
     let child: Maybe<VNode | null>;
     try {
       child = cur.mount.fs.lookup(cur.node, name);
