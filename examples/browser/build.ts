@@ -1,6 +1,8 @@
 /**
  * Builds the browser demo into `examples/browser/dist/`: the page script
- * (`main.js`) and the kernel worker (`worker.js`) bundled for browsers, and
+ * (`main.js`), the kernel worker (`worker.js`) and the ZenFS test worker
+ * (`zenfs_worker.js`, IndexedDB through the ZenFS adapter) bundled for
+ * browsers, and
  * the two demo programs (`demo_go.wasm` from `programs/go`, Go `GOOS=js`;
  * `demo_c.wasm` from `programs/c`, clang + wasi-libc).
  *
@@ -18,7 +20,7 @@
  * ```ts
  * import { buildBrowserDemo } from "./build.ts";
  * const report = await buildBrowserDemo({ programs: false });
- * console.log(report.bundles); // [".../dist/main.js", ".../dist/worker.js"]
+ * console.log(report.bundles); // [".../dist/main.js", ".../dist/worker.js", ".../dist/zenfs_worker.js"]
  * ```
  *
  * @module
@@ -56,7 +58,7 @@ export interface BrowserBuildOptions {
   log?: (line: string) => void;
 }
 
-const ENTRIES = ["main.ts", "worker.ts"];
+const ENTRIES = ["main.ts", "worker.ts", "zenfs_worker.ts"];
 
 interface BunBuildApi {
   build(

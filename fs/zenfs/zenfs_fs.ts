@@ -199,14 +199,28 @@ interface Found {
  *   where it cannot find the table, checks such names against the listing.
  *
  * IndexedDB (`@zenfs/dom`) and zip/iso archives (`@zenfs/archives`) are not
- * dependencies; where installed they plug in the same way. IndexedDB:
+ * dependencies of vkernel (only dev dependencies, for the tests); an
+ * application installs them beside `@zenfs/core` and they plug in the same
+ * way. IndexedDB:
  * `createZenFsFileSystem({ backend: IndexedDB, storeName: "vkernel" })` (with
  * `disableAsyncCache: true`, so the adapter detects it as asynchronous and
- * uses its Promise methods; the kernel then needs JSPI or the worker bridge).
- * Zip: `createZenFsFileSystem({ backend: Zip, data: await
- * (await fetch(url)).arrayBuffer() })`; read-only backends built with ZenFS's
- * `Readonly` mixin set the `no_write` attribute, which makes the adapter
- * read-only (EROFS), and `readOnly: true` forces it for any other.
+ * uses its Promise methods; the kernel then needs JSPI or the worker bridge;
+ * tested with `@zenfs/dom` 1.2.14 in headless Chromium, where files written
+ * through the kernel survive a reload and a browser relaunch:
+ * `tests/browser/indexeddb_browser_test.ts`).
+ * Zip (tested, `zip_test.ts`, with `@zenfs/archives` 1.3.6):
+ * `createZenFsFileSystem({ backend: Zip, data })` where `data` is the
+ * archive as an `ArrayBuffer` or `Uint8Array` (e.g. `await (await
+ * fetch(url)).arrayBuffer()`). Stored and deflated entries are read, and
+ * directories only implied by entry paths are listed; no Zip64, no
+ * encryption. ZipFS decompresses every entry when it is created (unless
+ * `lazy: true`, whose sync reads then fail with EAGAIN until the entry is
+ * loaded, so keep the default), keeps the archive in memory and has real sync
+ * methods: the mount is synchronous. Its nodes are mode 0555 owned by root,
+ * numbered by path. Read-only backends built with ZenFS's `Readonly` mixin
+ * (ZipFS, Iso) set the `no_write` attribute, which makes the adapter
+ * read-only (every mutation is EROFS), and `readOnly: true` forces it for
+ * any other.
  *
  * @example
  * ```ts
