@@ -114,9 +114,10 @@ export function parseTestOutput(output: string): Omit<Counts, "exitCode" | "ms" 
 
 /**
  * Host directories some tests read besides GOROOT (`os` opens /etc/group and
- * lists /etc and /usr/bin as "system directories"); mounted read-only too.
+ * lists /etc and /usr/bin as "system directories"; TestReadFileProc and
+ * TestDirFSReadFileProc read /proc/sys/fs/pipe-max-size); mounted read-only too.
  */
-export const SYSTEM_DIRS = ["/etc", "/usr/bin"];
+export const SYSTEM_DIRS = ["/etc", "/usr/bin", "/proc/sys/fs"];
 
 /**
  * A kernel laid out for the stdlib tests: GOROOT read-only at its real path,
