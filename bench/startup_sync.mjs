@@ -15,10 +15,17 @@ const bin = (name) => `${root}node_modules/.bin/${name}`;
 const rows = [
   ["C WASI hello", "`deno run -A cli.ts run`", [bin("deno"), ["run", "-A", "cli.ts", "run", c]]],
   ["C WASI hello", "`bun cli.ts run`", [bin("bun"), ["cli.ts", "run", c]]],
-  ["C WASI hello", "node + node:wasi (peer)", ["node", ["--no-warnings", "bench/peers/node_wasi_runner.mjs", c]]],
+  ["C WASI hello", "node + node:wasi (peer)", ["node", [
+    "--no-warnings",
+    "bench/peers/node_wasi_runner.mjs",
+    c,
+  ]]],
   ["Go js hello", "`deno run -A cli.ts run`", [bin("deno"), ["run", "-A", "cli.ts", "run", go]]],
   ["Go js hello", "`bun cli.ts run`", [bin("bun"), ["cli.ts", "run", go]]],
-  ["Go js hello", "node wasm_exec_node.js (peer)", ["node", ["/usr/local/go/lib/wasm/wasm_exec_node.js", go]]],
+  ["Go js hello", "node wasm_exec_node.js (peer)", ["node", [
+    "/usr/local/go/lib/wasm/wasm_exec_node.js",
+    go,
+  ]]],
 ];
 console.log("| program | command | median of 7 |\n|---|---|---:|");
 for (const [program, label, [cmd, args]] of rows) {
