@@ -52,7 +52,11 @@ export function read(proc: Process, fd: number, buffer: Uint8Array): Maybe<numbe
   if (file.stream) return file.stream.read(buffer, file.nonblocking);
   checkRegular(file);
   const position = file.offset;
-  const n = file.location!.mount.fs.read(file.handle!, buffer, position);
+  return advance(file, position, file.location!.mount.fs.read(file.handle!, buffer, position));
+}
+
+/** Moves the offset past the `n` bytes transferred at `position` (once `n` is known). */
+function advance(file: OpenFile, position: number, n: Maybe<number>): Maybe<number> {
   if (isPromise(n)) {
     return n.then((count) => {
       file.offset = position + count;
@@ -92,15 +96,7 @@ export function write(proc: Process, fd: number, buffer: Uint8Array): Maybe<numb
 }
 
 function writeAt(file: OpenFile, buffer: Uint8Array, position: number): Maybe<number> {
-  const n = file.location!.mount.fs.write(file.handle!, buffer, position);
-  if (isPromise(n)) {
-    return n.then((count) => {
-      file.offset = position + count;
-      return count;
-    });
-  }
-  file.offset = position + n;
-  return n;
+  return advance(file, position, file.location!.mount.fs.write(file.handle!, buffer, position));
 }
 
 /**
